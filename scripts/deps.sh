@@ -1,0 +1,60 @@
+#!/bin/bash
+# Install what the project needs on a Debian 12 machine (idempotent, root).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+PKGS=(
+	"linux-source-$LINUX_SERIES=$LINUX_VERSION"
+	build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio
+	ccache sparse clang llvm pkg-config libcap-dev libmnl-dev libbfd-dev
+	qemu-system-x86 python3 python3-yaml python3-docutils dpkg-dev
+	iproute2 ethtool tcpdump iperf3 busybox-static gnuplot-nox
+	groff-base man-db socat
+)
+
+[ "$(id -u)" = 0 ] || die "deps: run as root (apt-get)"
+
+# A deb-src entry derived from the machine's own apt sources, for
+# 'apt-get source iproute2'.
+srcs=/etc/apt/sources.list.d/veth-bpf-xmit-src.sources
+if [ ! -f "$srcs" ]; then
+	main=/etc/apt/sources.list.d/debian.sources
+	if [ -f "$main" ]; then
+		sed -n 's/^Types: deb$/Types: deb-src/; p' "$main" > "$srcs"
+	elif [ -f /etc/apt/sources.list ]; then
+		sed -n 's/^deb \(.*\)/deb-src \1/p' /etc/apt/sources.list |
+			sed 's/^deb-src-src/deb-src/' > "${srcs%.sources}.list"
+		srcs=${srcs%.sources}.list
+	fi
+	grep -q deb-src "$srcs" 2>/dev/null || die "deps: no apt source to derive a deb-src entry from"
+	stamp=
+else
+	stamp=$(find /var/lib/apt/lists -maxdepth 1 -name '*Sources*' -print -quit)
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+	name=${p%%=*}
+	want=${p#*=}
+	have=$(dpkg-query -W -f '${Status} ${Version}' "$name" 2>/dev/null || true)
+	case "$have" in
+	"install ok installed "*) [ "$p" = "$name" ] || [ "${have##* }" = "$want" ] || missing+=("$p") ;;
+	*) missing+=("$p") ;;
+	esac
+done
+
+if [ ${#missing[@]} -gt 0 ] || [ -z "$stamp" ]; then
+	step "deps: apt-get update"
+	apt-get update -q >/dev/null
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+	step "deps: install ${missing[*]}"
+	for p in "${missing[@]}"; do
+		case "$p" in *=*)
+			apt-cache madison "${p%%=*}" | awk '{print $3}' | grep -qx "${p#*=}" ||
+				die "deps: ${p%%=*} version ${p#*=} is not served by the registry (pinned in scripts/common.sh)" ;;
+		esac
+	done
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "deps: ok"

@@ -1,0 +1,30 @@
+#!/bin/bash
+# Write build/<name>'s commits on top of its base back to patches/<name>/
+# with git format-patch --cover-letter, keeping the cover letter's text.
+# Usage: scripts/export.sh linux|iproute2
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+name=${1:-}
+case "$name" in
+linux|iproute2) ;;
+*) die "usage: $0 linux|iproute2" ;;
+esac
+tree=$BUILD/$name
+out=$TOP/patches/$name
+[ -d "$tree/.git" ] || die "export/$name: $tree is not a git tree: run 'make tree'"
+[ -z "$(git -C "$tree" status --porcelain --untracked-files=no)" ] ||
+	die "export/$name: $tree has uncommitted changes: commit them first"
+n=$(git -C "$tree" rev-list --count base..HEAD)
+[ "$n" -gt 0 ] || die "export/$name: no commits on top of base"
+
+mkdir -p "$out"
+old=$(mktemp)
+trap 'rm -f "$old"' EXIT
+[ -f "$out/0000-cover-letter.patch" ] && cp "$out/0000-cover-letter.patch" "$old"
+rm -f "$out"/*.patch
+git -C "$tree" format-patch -q --cover-letter --zero-commit --no-signature \
+	--subject-prefix="PATCH $([ "$name" = iproute2 ] && echo iproute2-next || echo net-next)" \
+	-o "$out" base..HEAD
+python3 "$SCRIPTS/cover-keep.py" "$old" "$out/0000-cover-letter.patch"
+echo "export/$name: $n patches + cover letter in patches/$name/"

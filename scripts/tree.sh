@@ -1,0 +1,50 @@
+#!/bin/bash
+# Recreate build/<name> as a git tree: a base commit holding the pristine
+# pinned source, then one commit per patch of patches/<name>/ (git am).
+# Usage: scripts/tree.sh linux|iproute2
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+name=${1:-}
+case "$name" in
+linux|iproute2) ;;
+*) die "usage: $0 linux|iproute2" ;;
+esac
+
+tree=$BUILD/$name
+rm -rf "$tree"
+mkdir -p "$BUILD"
+
+step "tree/$name: unpack pinned source"
+if [ "$name" = linux ]; then
+	tarball=/usr/src/linux-source-$LINUX_SERIES.tar.xz
+	[ -f "$tarball" ] || die "tree/linux: $tarball missing: run 'make deps'"
+	have=$(dpkg-query -W -f '${Version}' "linux-source-$LINUX_SERIES" 2>/dev/null || true)
+	[ "$have" = "$LINUX_VERSION" ] ||
+		die "tree/linux: linux-source-$LINUX_SERIES is '$have', pinned '$LINUX_VERSION': run 'make deps'"
+	tmp=$(mktemp -d "$BUILD/.unpack.XXXXXX")
+	tar -C "$tmp" -xf "$tarball"
+	mv "$tmp/linux-source-$LINUX_SERIES" "$tree"
+	rmdir "$tmp"
+else
+	src=$("$SCRIPTS/fetch-iproute2.sh")
+	cp -a "$src" "$tree"
+fi
+
+cd "$tree"
+git init -q -b main
+git config user.name "$(git -C "$TOP" config user.name)"
+git config user.email "$(git -C "$TOP" config user.email)"
+git add -A -f .
+git commit -q --no-verify -m "base: pristine $name source ($( [ "$name" = linux ] && echo "$LINUX_VERSION" || echo "$IPROUTE2_VERSION"))"
+git tag -f base >/dev/null
+
+shopt -s nullglob
+for p in "$TOP/patches/$name"/*.patch; do
+	case "$(basename "$p")" in 0000-*) continue ;; esac
+	if ! git am -q --keep-cr "$p" >/dev/null 2>&1; then
+		git am --abort >/dev/null 2>&1 || true
+		die "tree/$name: patch does not apply: $(basename "$p")"
+	fi
+done
+echo "tree/$name: $(git rev-list --count base..HEAD) patches on base in $tree"
