@@ -1,19 +1,19 @@
 #!/bin/bash
 # Recreate build/<name> as a git tree: a base commit holding the pristine
 # pinned source, then one commit per patch of patches/<name>/ (git am).
-# Usage: scripts/tree.sh linux|iproute2
+# Usage: scripts/tree.sh linux|iproute2 [DIR]   (default DIR: build/<name>)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 name=${1:-}
 case "$name" in
 linux|iproute2) ;;
-*) die "usage: $0 linux|iproute2" ;;
+*) die "usage: $0 linux|iproute2 [DIR]" ;;
 esac
 
-tree=$BUILD/$name
+tree=${2:-$BUILD/$name}
 rm -rf "$tree"
-mkdir -p "$BUILD"
+mkdir -p "$(dirname "$tree")"
 
 step "tree/$name: unpack pinned source"
 if [ "$name" = linux ]; then
@@ -22,7 +22,7 @@ if [ "$name" = linux ]; then
 	have=$(dpkg-query -W -f '${Version}' "linux-source-$LINUX_SERIES" 2>/dev/null || true)
 	[ "$have" = "$LINUX_VERSION" ] ||
 		die "tree/linux: linux-source-$LINUX_SERIES is '$have', pinned '$LINUX_VERSION': run 'make deps'"
-	tmp=$(mktemp -d "$BUILD/.unpack.XXXXXX")
+	tmp=$(mktemp -d "$(dirname "$tree")/.unpack.XXXXXX")
 	tar -C "$tmp" -xf "$tarball"
 	mv "$tmp/linux-source-$LINUX_SERIES" "$tree"
 	rmdir "$tmp"

@@ -1,0 +1,305 @@
+#!/usr/bin/python3
+"""Turn bench/guest.sh's output into OUT.md, OUT.json and OUT.png.
+
+Usage: report.py --log LOG --out PREFIX --reps N --secs S --wall SECONDS
+                 --load TEXT --scenarios a,b,.. --metrics udp1,.. --clock TEXT
+
+LOG holds the guest's lines: "@@ REP SCENARIO METRIC VALUE" (results),
+"@# ..." (details), "@! ..." (failed runs). Ratios are ratios of medians.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+SCENARIOS = {
+    "a": "host: host netns -> uplink (the limit)",
+    "b": "veth today: pod -> veth, tcx ingress redirect, bpf-xmit off",
+    "c": "veth bpf-xmit: the same, bpf-xmit on",
+    "d": "netkit: the same program as netkit peer program",
+    "e_off": "overhead: pod -> veth -> host receiver, no program, bpf-xmit off",
+    "e_on": "overhead: the same, bpf-xmit on",
+}
+# name: (label, unit, higher is better, selected by)
+METRICS = {
+    "udp1": ("UDP 1 flow", "pps", True, "udp1"),
+    "udp2": ("UDP 2 flows", "pps", True, "udp2"),
+    "tcp": ("TCP stream", "Mbit/s", True, "tcp"),
+    "rr_p50": ("UDP RR p50", "us", False, "rr"),
+    "rr_p99": ("UDP RR p99", "us", False, "rr"),
+    "netrx_per_pkt": ("NET_RX softirqs/pkt", "1/pkt", False, "softirq"),
+    "softnet_per_pkt": ("receive passes/pkt", "1/pkt", False, "softirq"),
+}
+# The metrics the goals are judged on (the redirect path's speed)
+SPEED = ["udp1", "udp2", "tcp", "rr_p50", "rr_p99"]
+# Medians closer than this count as equal ("within noise") even where the
+# min..max ranges do not overlap (icount runs repeat to a fraction of 1%).
+TOL = 0.01
+
+
+def parse(path):
+    results, details, failures = {}, [], []
+    with open(path) as f:
+        for line in f:
+            w = line.split()
+            if w[:1] == ["@@"] and len(w) == 5:
+                results.setdefault(w[2], {}).setdefault(w[3], []).append(float(w[4]))
+            elif w[:1] == ["@#"]:
+                details.append(w[1:])
+            elif w[:1] == ["@!"]:
+                failures.append(" ".join(w[1:]))
+    return results, details, failures
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if abs(v) >= 1e5:
+        return f"{v / 1e3:.0f}k"
+    if abs(v) >= 1e4:
+        return f"{v / 1e3:.1f}k"
+    if abs(v) >= 100:
+        return f"{v:.0f}"
+    if abs(v) >= 10:
+        return f"{v:.1f}"
+    return f"{v:.3g}" if abs(v) < 1 else f"{v:.2f}"
+
+
+def ratio(stats, x, ref, m):
+    try:
+        return stats[x][m]["median"] / stats[ref][m]["median"]
+    except (KeyError, ZeroDivisionError):
+        return None
+
+
+def goals(stats):
+    """Judge the three goals per metric, from the medians and the spread."""
+    out = []
+
+    def get(s, m):
+        return stats.get(s, {}).get(m)
+
+    def compare(x, y, m):
+        """x against y: ratio, 'better'/'worse'/'within noise' (ranges overlap), better."""
+        a, b = get(x, m), get(y, m)
+        if not a or not b or not b["median"]:
+            return None, None, None
+        r = a["median"] / b["median"]
+        up = METRICS[m][2]
+        noise = (a["min"] <= b["max"] and b["min"] <= a["max"]) or abs(r - 1) < TOL
+        better = r >= 1 if up else r <= 1
+        return r, ("within noise" if noise else "better" if better else "worse"), better
+
+    for m in SPEED:
+        res = compare("c", "d", m)
+        if res[0] is not None:
+            r, how, better = res
+            met = "met" if better or how == "within noise" else "NOT met"
+            out.append(("(c) >= (d)", m, r, how, met))
+    for m in SPEED:
+        res = compare("c", "b", m)
+        if res[0] is not None:
+            r, how, better = res
+            met = "met" if how == "better" else "NOT met"
+            out.append(("(c) clearly faster than (b)", m, r, how, met))
+    for m in SPEED:
+        res = compare("e_on", "e_off", m)
+        if res[0] is not None:
+            r, how, better = res
+            met = "met" if how == "within noise" or better else "NOT met"
+            out.append(("(e) on within noise of off", m, r, how, met))
+    return out
+
+
+def plot(stats, scens, metrics, prefix):
+    """Clustered bars: ratio of each scenario to (b), per metric, min-max."""
+    cols = list(scens)
+    rows = [m for m in metrics if stats.get("b", {}).get(m)]
+    if not rows or not cols:
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        dat = os.path.join(tmp, "data")
+        with open(dat, "w") as f:
+            for m in rows:
+                label = METRICS[m][0] + (" (lower better)" if not METRICS[m][2] else "")
+                ref = stats["b"][m]["median"]
+                vals = []
+                for s in cols:
+                    st = stats.get(s, {}).get(m)
+                    if st and ref:
+                        vals += [st["median"] / ref, st["min"] / ref, st["max"] / ref]
+                    else:
+                        vals += [float("nan")] * 3
+                f.write('"%s" %s\n' % (label, " ".join("%.4f" % v for v in vals)))
+        gp = f"""
+set terminal pngcairo size 1280,640 font ",10" noenhanced
+set output "{prefix}.png"
+set title "veth bpf-xmit benchmark (TCG VM): ratio of medians to (b) veth today, bars min..max"
+set style data histogram
+set style histogram errorbars gap 2 lw 1
+set style fill solid 0.7 border -1
+set boxwidth 0.9
+set yrange [0:*]
+set ylabel "ratio to (b)"
+set xtics rotate by -15 scale 0
+set key outside right top
+set grid ytics
+set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2
+array T[{len(cols)}] = [{", ".join('"%s"' % s for s in cols)}]
+plot for [i=1:{len(cols)}] "{dat}" using (column(3*i-1)):(column(3*i)):(column(3*i+1)):xtic(1) title T[i]
+"""
+        r = subprocess.run(["gnuplot"], input=gp, text=True, capture_output=True)
+        if r.returncode:
+            print("report: gnuplot failed:\n" + r.stderr, file=sys.stderr)
+            return False
+    return True
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for a in ("log", "out", "reps", "secs", "wall", "load", "scenarios", "metrics", "clock"):
+        ap.add_argument("--" + a, required=True)
+    args = ap.parse_args()
+    results, details, failures = parse(args.log)
+
+    sel = args.scenarios.split(",")
+    scens = [s for s in SCENARIOS if s in sel or s.startswith("e_") and "e" in sel]
+    msel = args.metrics.split(",")
+    metrics = [m for m in METRICS if METRICS[m][3] in msel]
+
+    stats = {}
+    for s in scens:
+        for m in metrics:
+            v = results.get(s, {}).get(m)
+            if v:
+                stats.setdefault(s, {})[m] = {
+                    "median": statistics.median(v), "min": min(v), "max": max(v),
+                    "n": len(v), "values": v}
+    for s in stats:
+        for m in stats[s]:
+            st = stats[s][m]
+            st["ratio_to_b"] = ratio(stats, s, "b", m)
+            st["ratio_to_a"] = ratio(stats, s, "a", m)
+            if s == "e_on":
+                st["ratio_to_e_off"] = ratio(stats, s, "e_off", m)
+
+    kernel = next((d[1] for d in details if d[:1] == ["kernel"]), "?")
+    checks = [" ".join(d) for d in details if len(d) > 2 and d[2] == "check"]
+    fwd = {}
+    for d in details:
+        if len(d) > 2 and d[2] == "udp1" and d[0] != "0":
+            kv = dict(x.split("=", 1) for x in d[3:] if "=" in x)
+            if "fwd" in kv and "tx" in kv:
+                fwd.setdefault(d[1], []).append((int(kv["fwd"]), int(kv["tx"])))
+    ethtool = [" ".join(d[1:]) for d in details if d[:1] == ["ethtool"]]
+    g = goals(stats)
+
+    meta = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %z"), "kernel": kernel,
+        "reps": int(args.reps), "secs_per_run": int(args.secs),
+        "vm_wall_seconds": int(args.wall), "host_loadavg": args.load,
+        "order": "for each repetition, for each metric: " + ", ".join(scens),
+        "vm": "QEMU TCG (no KVM), 2 vCPUs: absolute numbers mean little, compare ratios",
+        "clock": args.clock,
+        "ratios": "ratio of medians; for us and 1/pkt metrics lower is better",
+    }
+    doc = {
+        "meta": meta,
+        "scenarios": {s: SCENARIOS[s] for s in scens},
+        "metrics": {m: {"label": METRICS[m][0], "unit": METRICS[m][1],
+                        "better": "higher" if METRICS[m][2] else "lower"} for m in metrics},
+        "results": stats,
+        "goals": [{"goal": a, "metric": m, "ratio": r, "comparison": how, "verdict": v}
+                  for a, m, r, how, v in g],
+        "checks": checks, "failures": failures,
+    }
+    with open(args.out + ".json", "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+
+    L = []
+    L.append("# veth bpf-xmit benchmark\n")
+    L.append(f"{meta['date']}, kernel {kernel}, {meta['vm']}. Clock: {args.clock}. "
+             f"{args.reps} interleaved repetitions of {args.secs} s per run "
+             f"({meta['order']}); {args.wall} s in the VM; host load average "
+             f"{args.load}.\n")
+    if args.clock.startswith("icount"):
+        L.append("With icount the guest's time is the count of instructions its "
+                 "vCPUs execute (they take turns; idle time is skipped): a rate "
+                 "is packets per instruction budget, the inverse of the CPU cost "
+                 "per packet in the emulated machine, and latency is the "
+                 "instructions on the round trip. Runs repeat to well under 1%; "
+                 "caches, memory, IPIs and true parallelism are not modelled.\n")
+    L.append("Scenarios:\n")
+    for s in scens:
+        L.append(f"- **{s}**: {SCENARIOS[s]}")
+    L.append("")
+
+    def table(title, cell):
+        L.append(f"## {title}\n")
+        L.append("| metric | " + " | ".join(scens) + " |")
+        L.append("|---|" + "---|" * len(scens))
+        for m in metrics:
+            lab, unit, up, _ = METRICS[m]
+            cells = []
+            for s in scens:
+                st = stats.get(s, {}).get(m)
+                cells.append(cell(s, m, st) if st else "-")
+            L.append(f"| {lab} ({unit}, {'higher' if up else 'lower'} is better) | "
+                     + " | ".join(cells) + " |")
+        L.append("")
+
+    table("Median (min..max)", lambda s, m, st:
+          f"{fmt(st['median'])} ({fmt(st['min'])}..{fmt(st['max'])})")
+    table("Ratio of medians to (b), veth today", lambda s, m, st:
+          f"{st['ratio_to_b']:.2f}" if st["ratio_to_b"] is not None else "-")
+    table("Ratio of medians to (a), the host", lambda s, m, st:
+          f"{st['ratio_to_a']:.2f}" if st["ratio_to_a"] is not None else "-")
+
+    if g:
+        L.append("## Goals\n")
+        L.append(f"'within noise': the min..max ranges of the two overlap, or "
+                 f"their medians differ by less than {TOL:.0%}. Ratio: first "
+                 f"named scenario over the second; for latencies lower is better.\n")
+        L.append("| goal | metric | ratio | comparison | verdict |")
+        L.append("|---|---|---|---|---|")
+        for a, m, r, how, v in g:
+            L.append(f"| {a} | {METRICS[m][0]} | {r:.2f} | {how} | {v} |")
+        L.append("")
+    L.append("## Checks\n")
+    L.append("- the host-side veth's bpf_xmit counters (ethtool -S) over the "
+             "first udp1 run (they must move in c only, by the packets sent):")
+    for c in checks:
+        L.append(f"  - {c}")
+    if fwd:
+        L.append("- packets the host IP layer forwarded during udp1 runs "
+                 "(must be 0 where the program redirects: b, c, d): "
+                 + ", ".join(f"{s}: {sum(f for f, _ in v)}" for s, v in fwd.items()))
+    for e in ethtool:
+        L.append(f"- ethtool -S at the end: {e}")
+    if failures:
+        L.append("- **failed runs**: " + "; ".join(failures))
+    L.append("")
+    L.append("NET_RX softirqs/pkt: NET_RX softirq runs (/proc/softirqs) per "
+             "packet sent in the udp1 run. The uplink is a veth, so the remote "
+             "end's receive goes through the backlog in every scenario: "
+             "this stays ~1 wherever each sendmmsg packet ends in one "
+             "netif_rx(). receive passes/pkt: softnet_stat 'processed' "
+             "(rounds of __netif_receive_skb_core) per packet: 2 where the "
+             "pod's packet goes through the host side's backlog first (b), "
+             "1 where it is redirected in the sender's xmit (c, d) or "
+             "received once (a, e).\n")
+    have_png = plot(stats, scens, metrics, args.out)
+    if have_png:
+        L.append(f"![ratios to (b)]({os.path.basename(args.out)}.png)\n")
+    with open(args.out + ".md", "w") as f:
+        f.write("\n".join(L))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+#!/bin/bash
+# make bench: veth bpf-xmit against veth today, netkit and the host itself,
+# on the patched kernel, in one VM boot, interleaved runs, medians, ratios.
+#
+# Usage: bench/run.sh [--reps N] [--secs S] [--scenarios a,b,...]
+#                     [--metrics udp1,udp2,tcp,rr,softirq] [--clock icount|host]
+#                     [--smoke]
+#
+# Scenarios (one pod-side path each; the uplink, a veth into a "remote"
+# netns with the receivers, is the same in all):
+#   a  the host sends straight to the uplink (the limit)
+#   b  pod -> veth -> tcx ingress program on the host side redirects to the
+#      uplink, bpf-xmit off (veth today)
+#   c  the same with bpf-xmit on
+#   d  pod -> netkit, the same program as netkit peer program
+#   e  overhead: pod -> veth -> host netns receiver, no program,
+#      bpf-xmit off (e_off) and on (e_on)
+# Metrics: udp1, udp2 (UDP pps, 32-byte datagrams, 1 and 2 flows), tcp
+# (iperf3 Mbit/s), rr (UDP ping-pong p50/p99 us), softirq (NET_RX softirqs
+# and receive-path passes per packet, from the udp1 run).
+#
+# Clock: under TCG the guest's clock is the host's, and other work on the
+# host (2 cores) swings rates by +-50% from run to run. --clock icount (the
+# default) makes QEMU count guest time in instructions instead (-icount
+# shift=2,sleep=off: 4 ns per instruction executed on either vCPU, idle
+# time skipped): a rate is then packets per instruction budget, the inverse
+# of the per-packet CPU cost in the emulated machine, repeatable to ~1%, and
+# blind to caches, memory and true parallelism (the vCPUs take turns).
+# vm.sh has no hook for QEMU options, so a wrapper of qemu-system-x86_64
+# that adds them goes first in PATH. --clock host: plain TCG.
+#
+# Builds the tools into build/bench/, boots scripts/vm.sh once with
+# bench/guest.sh, and writes bench/results/latest.{md,json,png,log}
+# (--smoke: bench/results/smoke.*). Exit status: 0, 1 on failure, 2 on bad
+# usage.
+set -euo pipefail
+. "$(dirname "$0")/../scripts/common.sh"
+
+ALL_SCENARIOS=(a b c d e)
+ALL_METRICS=(udp1 udp2 tcp rr softirq)
+
+usage() {
+	sed -n '/^# Usage:/,/^#$/s/^# \?//p' "$0" >&2
+	echo "scenarios: ${ALL_SCENARIOS[*]}; metrics: ${ALL_METRICS[*]}" >&2
+	exit "${1:-2}"
+}
+
+# check_list WHAT LIST VALID...: every name of the comma-separated LIST is valid
+check_list() {
+	local what=$1 list=$2 name
+	shift 2
+	[ -n "$list" ] || { echo "bench: empty $what list; valid: $*" >&2; exit 2; }
+	IFS=, read -ra names <<< "$list"
+	for name in "${names[@]}"; do
+		[[ " $* " == *" $name "* ]] && continue
+		echo "bench: unknown $what '$name'; valid: $*" >&2
+		exit 2
+	done
+}
+
+reps=5 secs=2 scenarios=a,b,c,d,e metrics=udp1,udp2,tcp,rr,softirq smoke=0
+clock=icount icount=2
+while [ $# -gt 0 ]; do
+	case $1 in
+	--reps|--secs|--scenarios|--metrics|--clock)
+		[ $# -ge 2 ] || { echo "bench: $1 needs a value" >&2; usage; }
+		declare "${1#--}=$2"
+		shift 2 ;;
+	--reps=*|--secs=*|--scenarios=*|--metrics=*|--clock=*)
+		v=${1#--}; declare "${v%%=*}=${v#*=}"
+		shift ;;
+	--smoke) smoke=1; shift ;;
+	-h|--help) usage 0 ;;
+	*) echo "bench: unknown argument '$1'" >&2; usage ;;
+	esac
+done
+warmup=1
+if [ $smoke = 1 ]; then reps=1 secs=1 warmup=0; fi
+[[ "$reps" =~ ^[1-9][0-9]?$ ]] || { echo "bench: --reps takes 1..99" >&2; exit 2; }
+[[ "$secs" =~ ^[1-9][0-9]?$ ]] || { echo "bench: --secs takes 1..99 (whole seconds)" >&2; exit 2; }
+[[ "$clock" =~ ^(icount|host)$ ]] || { echo "bench: --clock takes icount or host" >&2; exit 2; }
+check_list scenario "$scenarios" "${ALL_SCENARIOS[@]}"
+check_list metric "$metrics" "${ALL_METRICS[@]}"
+
+# What the run needs on the host (the guest runs the host's binaries).
+missing=()
+for c in clang gcc gnuplot iperf3 ethtool nsenter taskset timeout qemu-system-x86_64; do
+	command -v $c > /dev/null || missing+=("$c")
+done
+/usr/bin/python3 -c 'import yaml' 2> /dev/null || missing+=(python3-yaml)
+[ ${#missing[@]} = 0 ] ||
+	die "bench: missing ${missing[*]} (make deps; Debian packages clang gnuplot-nox iperf3 ethtool util-linux python3-yaml qemu-system-x86)"
+libbpf=$BUILD/tools/bpftool/libbpf
+for f in "$KOUT/arch/x86/boot/bzImage" "$KOUT/drivers/net/veth.ko" "$BUILD/bin/ip" \
+	"$libbpf/libbpf.a" "$BUILD/linux/tools/net/ynl/cli.py"; do
+	[ -e "$f" ] || die "bench: $f missing (make build)"
+done
+
+step "bench: build tools into build/bench"
+out=$BUILD/bench
+mkdir -p "$out"
+uapi=$BUILD/linux/tools/include/uapi
+clang -O2 -g -Wall -target bpf -I "$libbpf/include" -I "$uapi" \
+	-idirafter /usr/include/x86_64-linux-gnu \
+	-c "$TOP/bench/redir.bpf.c" -o "$out/redir.bpf.o"
+gcc -O2 -Wall -I "$libbpf/include" -I "$uapi" "$TOP/bench/load.c" \
+	"$libbpf/libbpf.a" -lelf -lz -o "$out/load"
+gcc -O2 -Wall -pthread "$TOP/bench/udp.c" -o "$out/udp"
+gcc -O2 -Wall "$TOP/bench/rr.c" -o "$out/rr"
+
+if [ "$clock" = icount ]; then
+	real=$(command -v qemu-system-x86_64)
+	mkdir -p "$out/qemu"
+	printf '#!/bin/sh\nexec %q "$@" -icount shift=%d,sleep=off\n' "$real" "$icount" \
+		> "$out/qemu/qemu-system-x86_64"
+	chmod +x "$out/qemu/qemu-system-x86_64"
+	export PATH=$out/qemu:$PATH
+	clockdesc="icount (-icount shift=$icount,sleep=off: guest time counts instructions)"
+else
+	clockdesc="host (TCG, the guest's clock is the host's)"
+fi
+
+name=latest
+[ $smoke = 1 ] && name=smoke
+results=$TOP/bench/results
+mkdir -p "$results"
+log=$out/$name.log
+
+# A generous bound for the guest: runs take SECS plus a few seconds of
+# process start-up under TCG.
+nvar=0 nruns=0
+for s in a b c d e; do [[ ,$scenarios, == *,$s,* ]] && nvar=$((nvar + 1)); done
+[[ ,$scenarios, == *,e,* ]] && nvar=$((nvar + 1))
+for m in udp1 udp2 tcp rr; do [[ ,$metrics, == *,$m,* ]] && nruns=$((nruns + 1)); done
+[[ ,$metrics, == *,softirq,* && ,$metrics, != *,udp1,* ]] && nruns=$((nruns + 1))
+timeout_s=$((180 + nvar * 15 + reps * nvar * nruns * (secs + 12)))
+
+step "bench: $reps x {$scenarios} x {$metrics}, $secs s per run, clock $clock (guest timeout $timeout_s s)"
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+t0=$(date +%s)
+rc=0
+(cd "$TOP" && "$SCRIPTS/vm.sh" -t "$timeout_s" -- bench/guest.sh "$out" "$reps" "$secs" \
+	"$scenarios" "$metrics" "$warmup") 2>&1 | tr -d '\r' | tee "$log" |
+	grep --line-buffered -E '^(bench:|@!|vm:|error)' || rc=${PIPESTATUS[0]}
+wall=$(($(date +%s) - t0))
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+[ "$rc" = 0 ] || die "bench: the guest failed (status $rc) after $wall s; console log: $log"
+
+step "bench: report ($wall s in the VM)"
+grep -E '^@[@#!]' "$log" > "$results/$name.log"
+/usr/bin/python3 "$TOP/bench/report.py" --log "$results/$name.log" --out "$results/$name" \
+	--reps "$reps" --secs "$secs" --wall "$wall" --load "$load0 -> $load1" \
+	--scenarios "$scenarios" --metrics "$metrics" --clock "$clockdesc"
+echo "bench: wrote $results/$name.{md,json,png,log}"

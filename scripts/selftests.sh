@@ -1,0 +1,27 @@
+#!/bin/bash
+# Build the kselftests the check runs (their BPF objects through the net
+# selftests' own bpf.mk) and stage them with their helpers in
+# build/selftests/, laid out as an installed kselftest tree.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+src=$BUILD/linux/tools/testing/selftests
+out=$BUILD/selftests
+[ -d "$src/net" ] || die "selftests: $src missing: run 'make tree'"
+mkdir -p "$out/net" "$out/kselftest"
+
+step "selftests: net BPF objects"
+objs=()
+for c in "$src"/net/*.bpf.c; do
+	objs+=("$out/net/$(basename "${c%.c}").o")
+done
+make -s -C "$src/net" OUTPUT="$out/net" "${objs[@]}" >/dev/null ||
+	die "selftests: building the net BPF objects failed"
+
+step "selftests: stage scripts"
+cp "$src/kselftest/ktap_helpers.sh" "$out/kselftest/"
+for f in lib.sh net_helper.sh veth.sh veth_bpf_xmit.sh; do
+	[ -f "$src/net/$f" ] || die "selftests: net/$f not found"
+	cp "$src/net/$f" "$out/net/"
+done
+echo "selftests: $out"

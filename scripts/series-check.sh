@@ -1,0 +1,54 @@
+#!/bin/bash
+# Host-side gates on patches/: every patch applies in order (make tree),
+# checkpatch --strict is clean on each, the cover letters are there and
+# filled in, veth.rst is valid reStructuredText and the new kernel-doc is
+# clean. Prints TAP.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+n=0
+fail=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
+check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+
+echo "TAP version 13"
+tree=$BUILD/series-check
+for name in linux iproute2; do
+	dir=$TOP/patches/$name
+	cover=$dir/0000-cover-letter.patch
+	check "$name: cover letter present and filled in" \
+		bash -c "[ -f '$cover' ] && ! grep -q '\*\*\* \(SUBJECT\|BLURB\) HERE' '$cover'"
+done
+
+# Apply the series on a pristine tree of our own, so build/ is left alone.
+applied=1
+if ! out=$("$SCRIPTS/tree.sh" linux "$tree/linux" 2>&1); then
+	echo "$out" | sed 's/^/# /'
+	applied=0
+fi
+check "linux: every patch applies in order" [ $applied = 1 ]
+
+cp=$BUILD/linux/scripts/checkpatch.pl
+for p in "$TOP"/patches/linux/0*.patch "$TOP"/patches/iproute2/0*.patch; do
+	case "$(basename "$p")" in 0000-*) continue ;; esac
+	res=$("$cp" --strict --no-tree --terse --show-types "$p" 2>&1 | tail -n 1)
+	case "$res" in
+	*"total: 0 errors, 0 warnings, 0 checks"*) ok "checkpatch --strict: $(basename "$p")" ;;
+	*) "$cp" --strict --no-tree --terse "$p" 2>&1 | sed 's/^/# /'
+	   not_ok "checkpatch --strict: $(basename "$p")" ;;
+	esac
+done
+
+if [ $applied = 1 ]; then
+	rst=$tree/linux/Documentation/networking/veth.rst
+	check "veth.rst: docutils --strict" \
+		python3 -m docutils --strict --halt=warning "$rst" /dev/null
+	kd=$( (cd "$tree/linux" && scripts/kernel-doc -Wall -none net/core/dev.c) 2>&1 |
+		grep -i "ingress" )
+	[ -z "$kd" ] || echo "$kd" | sed 's/^/# /'
+	check "kernel-doc -Wall: netif_ingress_xmit()" [ -z "$kd" ]
+fi
+rm -rf "$tree"
+echo "1..$n"
+[ $fail = 0 ]
