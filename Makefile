@@ -42,7 +42,8 @@ check: build
 	@$(S)/check.sh
 
 demo: build
-	@$(S)/vm.sh guest/demo.sh $(ARGS)
+	@$(S)/selftests.sh >/dev/null
+	@$(S)/vm.sh -t 900 -- guest/demo.sh $(ARGS)
 
 bench: build
 	@bench/run.sh $(ARGS)

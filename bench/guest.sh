@@ -258,12 +258,12 @@ if [ "$WARMUP" -gt 0 ]; then
 		run_udp 0 "$v" 1 "$WARMUP" || fail "warm-up of $v failed"
 	done
 fi
-echo "@# setup $SECONDS"
+echo "@# setup $SECONDS"	# guest seconds (icount: they skip idle time)
 
 start=$SECONDS
 for ((rep = 1; rep <= REPS; rep++)); do
 	for m in "${RUNS[@]}"; do
-		echo "bench: repetition $rep/$REPS, $m ($((SECONDS - start)) s)" >&2
+		echo "bench: repetition $rep/$REPS, $m" >&2
 		for v in "${VARIANTS[@]}"; do
 			scenario "$v"
 			case $m in

@@ -126,8 +126,8 @@ results=$TOP/bench/results
 mkdir -p "$results"
 log=$out/$name.log
 
-# A generous bound for the guest: runs take SECS plus a few seconds of
-# process start-up under TCG.
+# A generous bound for the guest: runs take about SECS (in guest time) plus
+# a few seconds of process start-up under TCG.
 nvar=0 nruns=0
 for s in a b c d e; do [[ ,$scenarios, == *,$s,* ]] && nvar=$((nvar + 1)); done
 [[ ,$scenarios, == *,e,* ]] && nvar=$((nvar + 1))

@@ -8,9 +8,8 @@
  * sockets (one thread each, one source port each) are created in netns
  * TXNS; a netns is a path such as /run/netns/NAME, or "-" for the current
  * one. The senders sendmmsg() SIZE-byte datagrams for SECS seconds; the
- * receiver counts what arrives until 0.2 s after they stop. With one flow
- * the sender runs on CPU 0 and the receiver on CPU 1; with more, sender i
- * runs on CPU i % ncpus and the receiver anywhere.
+ * receiver counts what arrives until 0.2 s after they stop. The receiver
+ * runs on CPU 1, sender i on CPU i % ncpus (one flow: sender on 0).
  * Prints "udp SENT RECEIVED PPS", PPS = RECEIVED / the senders' run time.
  */
 #define _GNU_SOURCE
@@ -168,15 +167,14 @@ int main(int argc, char **argv)
 	enter_netns(argv[1]);
 	for (i = 0; i < nflows; i++) {
 		flows[i] = (struct flow){ .size = size, .secs = secs,
-			.cpu = nflows == 1 ? 0 : i % ncpus };
+			.cpu = i % ncpus };
 		flows[i].fd = socket(AF_INET, SOCK_DGRAM, 0);
 		if (flows[i].fd < 0 ||
 		    connect(flows[i].fd, (struct sockaddr *)&dst, sizeof(dst)))
 			die("udp: sender socket");
 	}
 
-	if (nflows == 1)
-		pin(ncpus > 1 ? 1 : 0);	/* the receiver thread inherits it */
+	pin(ncpus > 1 ? 1 : 0);	/* the receiver thread inherits it */
 	if (pthread_create(&rxthread, NULL, receiver, &rx))
 		die("udp: pthread_create");
 	t0 = now();

@@ -32,10 +32,11 @@ check "linux: every patch applies in order" [ $applied = 1 ]
 cp=$BUILD/linux/scripts/checkpatch.pl
 for p in "$TOP"/patches/linux/0*.patch "$TOP"/patches/iproute2/0*.patch; do
 	case "$(basename "$p")" in 0000-*) continue ;; esac
-	res=$("$cp" --strict --no-tree --terse --show-types "$p" 2>&1 | tail -n 1)
+	# Run outside this checkout: checkpatch reads a file git tracks as source.
+	res=$(cd "$BUILD/linux" && "$cp" --strict --no-tree --terse --show-types "$p" 2>&1 | tail -n 1)
 	case "$res" in
 	*"total: 0 errors, 0 warnings, 0 checks"*) ok "checkpatch --strict: $(basename "$p")" ;;
-	*) "$cp" --strict --no-tree --terse "$p" 2>&1 | sed 's/^/# /'
+	*) (cd "$BUILD/linux" && "$cp" --strict --no-tree --terse "$p") 2>&1 | sed 's/^/# /'
 	   not_ok "checkpatch --strict: $(basename "$p")" ;;
 	esac
 done
