@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Netlink bad input for IFLA_VETH_BPF_XMIT, as raw RTM_NEWLINK requests.
+
+Each malformed request must be refused with an extack message and must
+leave the devices as they were. Prints TAP; runs as root in a netns of its
+own (it creates one with 'ip netns' and enters it)."""
+import os
+import socket
+import struct
+import subprocess
+import sys
+
+RTM_NEWLINK, NLMSG_ERROR = 16, 2
+NLM_F_REQUEST, NLM_F_ACK, NLM_F_EXCL, NLM_F_CREATE = 1, 4, 0x200, 0x400
+NLM_F_ACK_TLVS = 0x200
+NETLINK_CAP_ACK, NETLINK_EXT_ACK = 10, 11
+NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS = 1, 2
+IFLA_IFNAME, IFLA_LINKINFO = 3, 18
+IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
+VETH_INFO_PEER, IFLA_VETH_BPF_XMIT = 1, 2
+NS = 'vbx-nl-%d' % os.getpid()
+
+
+def attr(kind, payload):
+    hdr = struct.pack('=HH', 4 + len(payload), kind)
+    return hdr + payload + b'\0' * (-len(payload) % 4)
+
+
+def ifname(name):
+    return attr(IFLA_IFNAME, name.encode() + b'\0')
+
+
+def ifinfomsg(index=0):
+    return struct.pack('=BxHiII', 0, 0, index, 0, 0)
+
+
+def linkinfo(kind, data):
+    return attr(IFLA_LINKINFO, attr(IFLA_INFO_KIND, kind.encode()) +
+                (attr(IFLA_INFO_DATA, data) if data is not None else b''))
+
+
+def peer(name, extra=b''):
+    return attr(VETH_INFO_PEER, ifinfomsg() + ifname(name) + extra)
+
+
+def u8(v):
+    return attr(IFLA_VETH_BPF_XMIT, bytes([v]))
+
+
+def request(body, create):
+    """Send RTM_NEWLINK; return (errno, extack message)."""
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+    s.setsockopt(270, NETLINK_EXT_ACK, 1)
+    s.setsockopt(270, NETLINK_CAP_ACK, 1)
+    flags = NLM_F_REQUEST | NLM_F_ACK
+    if create:
+        flags |= NLM_F_CREATE | NLM_F_EXCL
+    msg = struct.pack('=IHHII', 16 + len(body), RTM_NEWLINK, flags, 1, 0)
+    s.send(msg + body)
+    data = s.recv(65536)
+    s.close()
+    _, mtype, mflags, _, _ = struct.unpack_from('=IHHII', data)
+    assert mtype == NLMSG_ERROR
+    err, = struct.unpack_from('=i', data, 16)
+    text = ''
+    if mflags & NLM_F_ACK_TLVS:
+        off = 16 + 4 + 16          # error, then the request's header only
+        while off + 4 <= len(data):
+            alen, atype = struct.unpack_from('=HH', data, off)
+            if alen < 4:
+                break
+            if atype == NLMSGERR_ATTR_MSG:
+                text = data[off + 4:off + alen].rstrip(b'\0').decode()
+            off += (alen + 3) & ~3
+    return -err, text
+
+
+def ip(*args):
+    return subprocess.run(('ip',) + args, capture_output=True, text=True)
+
+
+def flag(dev):
+    out = ip('-d', 'link', 'show', 'dev', dev).stdout
+    for word, nxt in zip(out.split(), out.split()[1:]):
+        if word == 'bpf-xmit':
+            return nxt
+    return None
+
+
+def index(dev):
+    return int(open('/sys/class/net/%s/ifindex' % dev).read())
+
+
+def main():
+    subprocess.run(['ip', 'netns', 'add', NS], check=True)
+    try:
+        fd = os.open('/run/netns/' + NS, os.O_RDONLY)
+        os.setns(fd, 0)
+        subprocess.run(['mount', '-t', 'sysfs', 'sysfs', '/sys'], check=True)
+        return run()
+    finally:
+        subprocess.run(['ip', 'netns', 'del', NS])
+
+
+def run():
+    results = []
+
+    def case(desc, ok, note=''):
+        results.append(ok)
+        print('%s %d - %s' % ('ok' if ok else 'not ok', len(results), desc))
+        if note:
+            print('# ' + note)
+
+    def refused_new(desc, data, name='bad0'):
+        err, text = request(ifinfomsg() + ifname(name) +
+                            linkinfo('veth', data), True)
+        gone = not os.path.exists('/sys/class/net/' + name)
+        case('newlink: %s is refused with a message' % desc,
+             err != 0 and bool(text) and gone,
+             'errno %d, extack "%s", device %s' %
+             (err, text, 'absent' if gone else 'CREATED'))
+
+    print('TAP version 13')
+    print('1..10')
+    refused_new('bpf-xmit 2', peer('bad1') + u8(2))
+    bad = [v for v in range(2, 256)
+           if request(ifinfomsg() + ifname('bad0') +
+                      linkinfo('veth', peer('bad1') + u8(v)), True)[0] == 0]
+    case('newlink: every bpf-xmit value 2..255 is refused', not bad,
+         'accepted: %s' % bad if bad else '')
+    refused_new('a u32-sized bpf-xmit',
+                peer('bad1') + attr(IFLA_VETH_BPF_XMIT, struct.pack('=I', 1)))
+    refused_new('a zero-length bpf-xmit',
+                peer('bad1') + attr(IFLA_VETH_BPF_XMIT, b''))
+    refused_new('garbage in the veth data',
+                peer('bad1') + struct.pack('=HH', 64, IFLA_VETH_BPF_XMIT) + b'\1\0\0\0')
+    refused_new('bpf-xmit inside the peer info',
+                peer('bad1', linkinfo('veth', u8(1))))
+
+    err, text = request(ifinfomsg() + ifname('v0') +
+                        linkinfo('veth', peer('v1') + u8(1)), True)
+    case('newlink: a valid bpf-xmit 1 is taken, both ends on',
+         err == 0 and flag('v0') == 'on' and flag('v1') == 'on',
+         'errno %d "%s", v0 %s, v1 %s' % (err, text, flag('v0'), flag('v1')))
+
+    err, text = request(ifinfomsg(index('v1')) + linkinfo('veth', u8(7)), False)
+    case('changelink: bpf-xmit 7 is refused, nothing changes',
+         err != 0 and bool(text) and flag('v0') == 'on' and flag('v1') == 'on',
+         'errno %d, extack "%s"' % (err, text))
+
+    err, text = request(ifinfomsg(index('v0')) +
+                        linkinfo('veth', u8(0) + peer('v2')), False)
+    case('changelink: a new peer is refused, nothing changes',
+         err != 0 and bool(text) and flag('v0') == 'on',
+         'errno %d, extack "%s"' % (err, text))
+
+    subprocess.run(['ip', 'link', 'add', 'd0', 'type', 'dummy'], check=True)
+    err, text = request(ifinfomsg(index('d0')) + linkinfo('dummy', u8(1)), False)
+    case('changelink: bpf-xmit on a dummy device is refused',
+         err != 0, 'errno %d, extack "%s"' % (err, text))
+    return 0 if all(results) else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
