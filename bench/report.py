@@ -115,7 +115,7 @@ def goals(stats):
     return out
 
 
-def plot(stats, scens, metrics, prefix):
+def plot(stats, scens, metrics, prefix, clock):
     """Clustered bars: ratio of each scenario to (b), per metric, min-max."""
     cols = list(scens)
     rows = [m for m in metrics if stats.get("b", {}).get(m)]
@@ -138,7 +138,7 @@ def plot(stats, scens, metrics, prefix):
         gp = f"""
 set terminal pngcairo size 1280,640 font ",10" noenhanced
 set output "{prefix}.png"
-set title "veth bpf-xmit benchmark (TCG VM): ratio of medians to (b) veth today, bars min..max"
+set title "veth bpf-xmit benchmark (TCG VM, clock {clock}): ratio of medians to (b) veth today, bars min..max"
 set style data histogram
 set style histogram errorbars gap 2 lw 1
 set style fill solid 0.7 border -1
@@ -232,7 +232,8 @@ def main():
                  "vCPUs execute (they take turns; idle time is skipped): a rate "
                  "is packets per instruction budget, the inverse of the CPU cost "
                  "per packet in the emulated machine, and latency is the "
-                 "instructions on the round trip. Runs repeat to well under 1%; "
+                 "instructions on the round trip. Within a boot, udp1 and rr runs "
+                 "repeat to well under 1%, udp2 to a few %; "
                  "caches, memory, IPIs and true parallelism are not modelled.\n")
     L.append("Scenarios:\n")
     for s in scens:
@@ -272,7 +273,8 @@ def main():
         L.append("")
     L.append("## Checks\n")
     L.append("- the host-side veth's bpf_xmit counters (ethtool -S) over the "
-             "first udp1 run (they must move in c only, by the packets sent):")
+             "warm-up (0) and the first (1) udp1 run: they must move in c only, "
+             "by the packets sent:")
     for c in checks:
         L.append(f"  - {c}")
     if fwd:
@@ -293,9 +295,13 @@ def main():
              "pod's packet goes through the host side's backlog first (b), "
              "1 where it is redirected in the sender's xmit (c, d) or "
              "received once (a, e).\n")
-    have_png = plot(stats, scens, metrics, args.out)
+    have_png = plot(stats, scens, metrics, args.out, args.clock.split()[0])
     if have_png:
         L.append(f"![ratios to (b)]({os.path.basename(args.out)}.png)\n")
+    else:
+        L.append("(No plot: it shows ratios to (b), which did not run.)\n")
+        if os.path.exists(args.out + ".png"):
+            os.remove(args.out + ".png")
     with open(args.out + ".md", "w") as f:
         f.write("\n".join(L))
     return 0

@@ -84,12 +84,12 @@ check_list metric "$metrics" "${ALL_METRICS[@]}"
 
 # What the run needs on the host (the guest runs the host's binaries).
 missing=()
-for c in clang gcc gnuplot iperf3 ethtool nsenter taskset timeout qemu-system-x86_64; do
+for c in clang gcc gnuplot iperf3 ethtool nsenter taskset timeout file modinfo qemu-system-x86_64; do
 	command -v $c > /dev/null || missing+=("$c")
 done
 /usr/bin/python3 -c 'import yaml' 2> /dev/null || missing+=(python3-yaml)
 [ ${#missing[@]} = 0 ] ||
-	die "bench: missing ${missing[*]} (make deps; Debian packages clang gnuplot-nox iperf3 ethtool util-linux python3-yaml qemu-system-x86)"
+	die "bench: missing ${missing[*]} (make deps; Debian packages clang gnuplot-nox iperf3 ethtool util-linux file kmod python3-yaml qemu-system-x86)"
 libbpf=$BUILD/tools/bpftool/libbpf
 for f in "$KOUT/arch/x86/boot/bzImage" "$KOUT/drivers/net/veth.ko" "$BUILD/bin/ip" \
 	"$libbpf/libbpf.a" "$BUILD/linux/tools/net/ynl/cli.py"; do
@@ -107,6 +107,17 @@ gcc -O2 -Wall -I "$libbpf/include" -I "$uapi" "$TOP/bench/load.c" \
 	"$libbpf/libbpf.a" -lelf -lz -o "$out/load"
 gcc -O2 -Wall -pthread "$TOP/bench/udp.c" -o "$out/udp"
 gcc -O2 -Wall "$TOP/bench/rr.c" -o "$out/rr"
+
+# A copy of the kernel and veth.ko to boot: build/kernel may be rebuilt
+# while this runs. They must be from the same build.
+kcopy=$out/kernel
+mkdir -p "$kcopy/arch/x86/boot" "$kcopy/drivers/net"
+cp "$KOUT/arch/x86/boot/bzImage" "$kcopy/arch/x86/boot/bzImage"
+cp "$KOUT/drivers/net/veth.ko" "$kcopy/drivers/net/veth.ko"
+kver=$(file -b "$kcopy/arch/x86/boot/bzImage" | sed -n 's/.*, version \([^ ]*\) .*/\1/p')
+mver=$(modinfo -F vermagic "$kcopy/drivers/net/veth.ko" | cut -d' ' -f1)
+[ -n "$kver" ] && [ "$kver" = "$mver" ] || # bzImage/veth.ko from two builds
+	die "bench: bzImage ($kver) and veth.ko ($mver) are from different builds: is build/kernel being rebuilt? Try again."
 
 if [ "$clock" = icount ]; then
 	real=$(command -v qemu-system-x86_64)
@@ -135,11 +146,11 @@ for m in udp1 udp2 tcp rr; do [[ ,$metrics, == *,$m,* ]] && nruns=$((nruns + 1))
 [[ ,$metrics, == *,softirq,* && ,$metrics, != *,udp1,* ]] && nruns=$((nruns + 1))
 timeout_s=$((180 + nvar * 15 + reps * nvar * nruns * (secs + 12)))
 
-step "bench: $reps x {$scenarios} x {$metrics}, $secs s per run, clock $clock (guest timeout $timeout_s s)"
+step "bench: kernel $kver, $reps x {$scenarios} x {$metrics}, $secs s per run, clock $clock (guest timeout $timeout_s s)"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 t0=$(date +%s)
 rc=0
-(cd "$TOP" && "$SCRIPTS/vm.sh" -t "$timeout_s" -- bench/guest.sh "$out" "$reps" "$secs" \
+(cd "$TOP" && "$SCRIPTS/vm.sh" -t "$timeout_s" -k "$kcopy/arch/x86/boot/bzImage" -- bench/guest.sh "$out" "$reps" "$secs" \
 	"$scenarios" "$metrics" "$warmup") 2>&1 | tr -d '\r' | tee "$log" |
 	grep --line-buffered -E '^(bench:|@!|vm:|error)' || rc=${PIPESTATUS[0]}
 wall=$(($(date +%s) - t0))

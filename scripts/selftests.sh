@@ -18,6 +18,11 @@ done
 make -s -C "$src/net" OUTPUT="$out/net" "${objs[@]}" >/dev/null ||
 	die "selftests: building the net BPF objects failed"
 
+step "selftests: net helper programs veth.sh runs"
+make -s -C "$src/net" OUTPUT="$out/net" "$out/net/udpgso_bench_rx" \
+	"$out/net/udpgso_bench_tx" >/dev/null ||
+	die "selftests: building udpgso_bench_rx/tx failed"
+
 step "selftests: stage scripts"
 cp "$src/kselftest/ktap_helpers.sh" "$out/kselftest/"
 for f in lib.sh net_helper.sh veth.sh veth_bpf_xmit.sh; do

@@ -35,7 +35,7 @@ for p in "$TOP"/patches/linux/0*.patch "$TOP"/patches/iproute2/0*.patch; do
 	# Run outside this checkout: checkpatch reads a file git tracks as source.
 	res=$(cd "$BUILD/linux" && "$cp" --strict --no-tree --terse --show-types "$p" 2>&1 | tail -n 1)
 	case "$res" in
-	*"total: 0 errors, 0 warnings, 0 checks"*) ok "checkpatch --strict: $(basename "$p")" ;;
+	""|*"total: 0 errors, 0 warnings, 0 checks"*) ok "checkpatch --strict: $(basename "$p")" ;;
 	*) (cd "$BUILD/linux" && "$cp" --strict --no-tree --terse "$p") 2>&1 | sed 's/^/# /'
 	   not_ok "checkpatch --strict: $(basename "$p")" ;;
 	esac
@@ -49,6 +49,12 @@ if [ $applied = 1 ]; then
 		grep -i "ingress" )
 	[ -z "$kd" ] || echo "$kd" | sed 's/^/# /'
 	check "kernel-doc -Wall: netif_ingress_xmit()" [ -z "$kd" ]
+
+	res=$(mktemp)
+	"$SCRIPTS/build-check.sh" "$tree/linux" | tee "$res"
+	n=$((n + $(grep -c '^\(not \)\?ok' "$res")))
+	fail=$((fail + $(grep -c '^not ok' "$res")))
+	rm -f "$res"
 fi
 rm -rf "$tree"
 echo "1..$n"

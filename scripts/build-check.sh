@@ -1,0 +1,88 @@
+#!/bin/bash
+# Build gates for the kernel series, on a git tree with the series on top
+# of tag 'base' (it is checked out commit by commit): the C files the
+# series touches get no new W=1 or sparse warnings against the base; at
+# every commit that changes C code the touched objects build; the full
+# series builds with CONFIG_VETH=m, =y, and without NET_XGRESS/BPF_SYSCALL
+# (vmlinux and modules for the main config). Prints TAP result lines.
+# Usage: scripts/build-check.sh TREE
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+src=${1:?usage: $0 TREE}
+out=$BUILD/build-check
+fail=0
+ok() { echo "ok - $1"; }
+not_ok() { fail=1; echo "not ok - $1"; }
+
+kmake() {
+	local o=$1; shift
+	make -s -C "$src" O="$o" CC="ccache gcc" HOSTCC="ccache gcc" \
+		KBUILD_BUILD_TIMESTAMP=0 "$@"
+}
+
+configure() {	# dir fragment...
+	mkdir -p "$1"
+	kmake "$1" x86_64_defconfig >/dev/null &&
+	(cd "$src" && scripts/kconfig/merge_config.sh -m -O "$1" "$1/.config" \
+		kernel/configs/kvm_guest.config "$TOP/config/base.config" "${@:2}") \
+		>/dev/null &&
+	kmake "$1" olddefconfig >/dev/null
+}
+
+# Warnings of one object, without line and column numbers, sorted.
+warnings() {	# dir file.c flags...
+	local o=${2%.c}.o
+	rm -f "$1/$o"
+	kmake "$1" "${@:3}" "$o" 2>&1 | grep -E 'warning:|error:' |
+		sed -E 's/:[0-9]+:[0-9]+:/:/; s/^.*\/(linux\/)?//' | sort
+}
+
+git -C "$src" checkout -q base || exit 1
+mapfile -t files < <(git -C "$src" diff --name-only base..main -- '*.c' | grep -v '^tools/')
+objs=("${files[@]/%.c/.o}")
+
+configure "$out/m" || { not_ok "configure the build check"; exit 1; }
+for f in "${files[@]}"; do
+	warnings "$out/m" "$f" W=1 C=2 > "$out/base.$(basename "$f").txt"
+done
+git -C "$src" checkout -q main
+for f in "${files[@]}"; do
+	new=$(warnings "$out/m" "$f" W=1 C=2 | comm -13 "$out/base.$(basename "$f").txt" -)
+	if [ -z "$new" ]; then
+		ok "no new W=1 or sparse warnings in $f"
+	else
+		echo "$new" | sed 's/^/# /'
+		not_ok "no new W=1 or sparse warnings in $f"
+	fi
+done
+
+for c in $(git -C "$src" rev-list --reverse base..main); do
+	subj=$(git -C "$src" log -1 --format=%s "$c")
+	git -C "$src" diff --quiet "$c^" "$c" -- '*.c' '*.h' ':!tools' && continue
+	git -C "$src" checkout -q "$c"
+	if log=$(kmake "$out/m" "${objs[@]}" 2>&1); then
+		ok "builds at: $subj"
+	else
+		echo "$log" | tail -20 | sed 's/^/# /'
+		not_ok "builds at: $subj"
+	fi
+done
+git -C "$src" checkout -q main
+
+if log=$(kmake "$out/m" -j"$(($(nproc) + 1))" vmlinux modules 2>&1); then
+	ok "full series: vmlinux and modules, CONFIG_VETH=m"
+else
+	echo "$log" | tail -20 | sed 's/^/# /'
+	not_ok "full series: vmlinux and modules, CONFIG_VETH=m"
+fi
+for v in veth-builtin no-xgress; do
+	if configure "$out/$v" "$TOP/config/$v.config" &&
+	   log=$(kmake "$out/$v" "${objs[@]}" 2>&1); then
+		ok "full series: ${objs[*]} with $v.config"
+	else
+		echo "${log:-configure failed}" | tail -20 | sed 's/^/# /'
+		not_ok "full series: ${objs[*]} with $v.config"
+	fi
+done
+exit $fail

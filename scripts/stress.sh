@@ -1,0 +1,18 @@
+#!/bin/bash
+# make stress: build the debug kernel (config/debug.config: KASAN, lockdep,
+# PROVE_RCU, kmemleak, ...) in build/kernel-debug, boot it and run
+# guest/stress.sh, then the kselftest on the same boot. The VM runner fails
+# the run on any splat in dmesg.
+# Usage: scripts/stress.sh [SECONDS]   (default 180)
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+secs=${1:-180}
+case "$secs" in ''|*[!0-9]*) die "usage: $0 [SECONDS]" ;; esac
+export KOUT=$BUILD/kernel-debug
+start=$(date +%s)
+"$SCRIPTS/kernel.sh" "$TOP/config/base.config" "$TOP/config/debug.config"
+echo "stress: debug kernel built in $(($(date +%s) - start)) s"
+"$SCRIPTS/selftests.sh" >/dev/null
+"$SCRIPTS/vm.sh" -t $((secs * 6 + 1800)) -k "$KOUT/arch/x86/boot/bzImage" -- \
+	bash -c "'$TOP/guest/stress.sh' $secs && cd '$BUILD/selftests/net' && ./veth_bpf_xmit.sh"
