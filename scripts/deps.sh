@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
 	"linux-source-$LINUX_SERIES=$LINUX_VERSION"
 	build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio
-	ccache sparse clang llvm pkg-config libcap-dev libmnl-dev libbfd-dev libbpf-dev
+	ccache sparse clang llvm pkg-config libcap-dev libmnl-dev libbpf-dev
 	qemu-system-x86 python3 python3-yaml python3-docutils dpkg-dev
 	iproute2 ethtool tcpdump iperf3 busybox-static gnuplot-nox
 	groff-base man-db socat file
