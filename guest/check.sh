@@ -6,8 +6,23 @@
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top/build/selftests/net" || exit 1
 
-echo "# selftests: net: veth_bpf_xmit.sh"
-timeout 1200 ./veth_bpf_xmit.sh
+# Run a TAP-printing test; one that prints no plan (it died first) is a
+# failure of its own.
+tap_run() {	# name cmd...
+	local name=$1 out rc
+	shift
+	out=$(mktemp)
+	echo "# $name"
+	timeout 1200 "$@" | tee "$out"
+	rc=${PIPESTATUS[0]}
+	if ! grep -q '^1\.\.[0-9]' "$out"; then
+		echo "1..1"
+		echo "not ok 1 $name printed no TAP plan # exit=$rc"
+	fi
+	rm -f "$out"
+}
+
+tap_run "selftests: net: veth_bpf_xmit.sh" ./veth_bpf_xmit.sh
 
 echo "# selftests: net: veth.sh"
 echo "1..1"
@@ -19,7 +34,7 @@ case $rc in
 *) echo "not ok 1 selftests: net: veth.sh # exit=$rc" ;;
 esac
 
-"$top/guest/nl-badinput.py"
-"$top/guest/iproute2.sh"
-"$top/guest/ynl.sh" "$top/build/linux"
+tap_run "netlink bad input" "$top/guest/nl-badinput.py"
+tap_run "iproute2" "$top/guest/iproute2.sh"
+tap_run "ynl" "$top/guest/ynl.sh" "$top/build/linux"
 exit 0

@@ -18,10 +18,10 @@ done
 make -s -C "$src/net" OUTPUT="$out/net" "${objs[@]}" >/dev/null ||
 	die "selftests: building the net BPF objects failed"
 
-step "selftests: net helper programs veth.sh runs"
+step "selftests: net helper programs (veth.sh, veth_bpf_xmit.sh)"
 make -s -C "$src/net" OUTPUT="$out/net" "$out/net/udpgso_bench_rx" \
-	"$out/net/udpgso_bench_tx" >/dev/null ||
-	die "selftests: building udpgso_bench_rx/tx failed"
+	"$out/net/udpgso_bench_tx" "$out/net/veth_bpf_xmit_link" >/dev/null ||
+	die "selftests: building udpgso_bench_rx/tx, veth_bpf_xmit_link failed"
 
 step "selftests: stage scripts"
 cp "$src/kselftest/ktap_helpers.sh" "$out/kselftest/"
