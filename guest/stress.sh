@@ -126,10 +126,10 @@ bounce() {
 recreate() {
 	ip -n host link add hr0 type veth bpf-xmit on peer name eth2 netns pod
 	ip -n host link set hr0 up; ip -n pod link set eth2 up
-	ip -n pod addr add 192.51.0.1/24 dev eth2 2>/dev/null
+	ip -n pod addr add 198.18.0.1/24 dev eth2 2>/dev/null
 	$H bpftool net attach tcx_ingress pinned $pin/vbx_drop dev hr0
-	ip -n pod neigh replace 192.51.0.2 lladdr 02:00:00:00:00:01 dev eth2
-	ip netns exec pod timeout 1 ping -q -i 0.01 -c 20 192.51.0.2
+	ip -n pod neigh replace 198.18.0.2 lladdr 02:00:00:00:00:01 dev eth2
+	ip netns exec pod timeout 1 ping -q -i 0.01 -c 20 198.18.0.2
 	ip -n host link del hr0
 }
 udp_send pod 203.0.113.254 9 0 > $cnt/move_sent &
