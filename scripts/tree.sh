@@ -35,6 +35,8 @@ cd "$tree"
 git init -q -b main
 git config user.name "$(git -C "$TOP" config user.name)"
 git config user.email "$(git -C "$TOP" config user.email)"
+# No background gc: it would race with removing the tree afterwards.
+git config gc.auto 0
 git add -A -f .
 git commit -q --no-verify -m "base: pristine $name source ($( [ "$name" = linux ] && echo "$LINUX_VERSION" || echo "$IPROUTE2_VERSION"))"
 git tag -f base >/dev/null
