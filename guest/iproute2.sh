@@ -9,18 +9,7 @@ set -u
 
 NS=bpfxmit-ip-$$
 TESTS=11
-n=0
-failed=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-diag() { sed '/^$/d; s/^/# /'; }
-check() { # check DESC COND...: ok if COND (a command) succeeds
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
+. "$(dirname "$0")/tap.sh"
 
 cleanup() { ip netns del "$NS" 2>/dev/null; }
 trap cleanup EXIT

@@ -14,12 +14,7 @@ SPEC=$TREE/Documentation/netlink/specs/rt_link.yaml
 CLI=$TREE/tools/net/ynl/cli.py
 NS=bpfxmit-ynl-$$
 TESTS=13
-n=0
-failed=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-diag() { sed '/^$/d; s/^/# /'; }
+. "$(dirname "$0")/tap.sh"
 
 cleanup() { ip netns del "$NS" 2>/dev/null; }
 trap cleanup EXIT
