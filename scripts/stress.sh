@@ -14,9 +14,5 @@ start=$(date +%s)
 "$SCRIPTS/kernel.sh" "$TOP/config/base.config" "$TOP/config/debug.config"
 echo "stress: debug kernel built in $(($(date +%s) - start)) s"
 "$SCRIPTS/selftests.sh" >/dev/null
-# Under TCG the debug kernel's ACPI interpreter runs into its loop timeout
-# on the PCI routing tables: boot it without ACPI (QEMU's MP tables and
-# PCI BIOS routing are enough).
-VM_APPEND="${VM_APPEND:+$VM_APPEND }acpi=off" \
 "$SCRIPTS/vm.sh" -t $((secs * 6 + 1800)) -k "$KOUT/arch/x86/boot/bzImage" -- \
 	bash -c "'$TOP/guest/stress.sh' $secs && cd '$BUILD/selftests/net' && ./veth_bpf_xmit.sh"
