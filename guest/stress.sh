@@ -81,6 +81,12 @@ loop() {	# name cmd...: run until the deadline, count rounds
 	echo $n > $cnt/$name
 }
 
+# a second pair that moves, bounces and changes MTU, with its own traffic
+ip -n host link add hm0 type veth bpf-xmit on peer name eth1 netns pod
+ip -n host addr add 203.0.113.254/24 dev hm0
+ip -n pod addr add 203.0.113.1/24 dev eth1
+ip -n host link set hm0 up; ip -n pod link set eth1 up
+$H bpftool net attach tcx_ingress pinned $pin/vbx_pass dev hm0
 # The clock starts once everything is set up (slow on a debug kernel)
 end=$(($(date +%s) + secs))
 echo "stress: ${secs}s of traffic and churn on $(uname -r)"
@@ -108,12 +114,6 @@ xdp() {
 	ip -n host link set hv0 xdp obj "$xdp" sec xdp
 	ip -n host link set hv0 xdp off
 }
-# a second pair that moves, bounces and changes MTU, with its own traffic
-ip -n host link add hm0 type veth bpf-xmit on peer name eth1 netns pod
-ip -n host addr add 203.0.113.254/24 dev hm0
-ip -n pod addr add 203.0.113.1/24 dev eth1
-ip -n host link set hm0 up; ip -n pod link set eth1 up
-$H bpftool net attach tcx_ingress pinned $pin/vbx_pass dev hm0
 move() {
 	ip -n host link set hm0 netns host2 && ip -n host2 link set hm0 up &&
 	ip -n host2 link set hm0 netns host && ip -n host link set hm0 up &&
