@@ -144,7 +144,7 @@ echo "stress: traffic: udp sent $(cat $cnt/udp_sent) received $(cat $cnt/udp_rcv
 
 fail=0
 phase() {	# name flip(0|1): N packets pod -> remote, pass program on hv0
-	local n=20000 sent got
+	local n=1000 sent got
 	$H bpftool net attach tcx_ingress pinned $pin/vbx_pass dev hv0 overwrite 2>/dev/null ||
 		$H bpftool net attach tcx_ingress pinned $pin/vbx_pass dev hv0
 	ip -n host link set hv0 type veth bpf-xmit on
