@@ -8,14 +8,8 @@
 set -u
 
 NS=bpfxmit-ip-$$
-TESTS=11
 . "$(dirname "$0")/tap.sh"
-
-cleanup() { ip netns del "$NS" 2>/dev/null; }
-trap cleanup EXIT
-
-echo "TAP version 13"
-echo "1..$TESTS"
+tap_start 11
 echo "# ip: $(command -v ip) ($(ip -V 2>&1)), kernel $(uname -r)"
 if ! ip netns add "$NS"; then
 	echo "Bail out! cannot create netns $NS (not root?)"

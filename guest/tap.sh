@@ -11,3 +11,11 @@ check() { # check DESC COND...: ok if COND (a command) succeeds
 	shift
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
 }
+# tap_start TESTS: print the TAP header for TESTS cases and remove the
+# netns $NS when the script exits
+tap_start() {
+	TESTS=$1
+	trap 'ip netns del "$NS" 2>/dev/null' EXIT
+	echo "TAP version 13"
+	echo "1..$TESTS"
+}

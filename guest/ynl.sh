@@ -13,14 +13,8 @@ TREE=${1:-$(dirname "$0")/../build/linux}
 SPEC=$TREE/Documentation/netlink/specs/rt_link.yaml
 CLI=$TREE/tools/net/ynl/cli.py
 NS=bpfxmit-ynl-$$
-TESTS=13
 . "$(dirname "$0")/tap.sh"
-
-cleanup() { ip netns del "$NS" 2>/dev/null; }
-trap cleanup EXIT
-
-echo "TAP version 13"
-echo "1..$TESTS"
+tap_start 13
 echo "# tree: $TREE, ip: $(command -v ip), kernel $(uname -r)"
 for f in "$SPEC" "$CLI"; do
 	[ -f "$f" ] || { echo "Bail out! no $f"; exit 1; }
