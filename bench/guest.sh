@@ -8,10 +8,13 @@
 #   @# ...                            details for the report
 #   @! ...                            a run or step that failed
 #
-# Usage: bench/guest.sh BINDIR REPS SECS SCENARIOS METRICS WARMUP
+# Usage: bench/guest.sh BINDIR REPS SECS SCENARIOS METRICS WARMUP [PROFILE]
 #   SCENARIOS, METRICS: comma-separated (validated by run.sh). WARMUP: the
 #   seconds of one udp1 run per scenario first (repetition 0: details, not
-#   results), 0 for none.
+#   results), 0 for none. PROFILE=1 (run.sh --profile): call sync(2), the
+#   instruction counter's mark (bench/tbcount.c), right before and after
+#   each UDP run, and print the symbols of modules and BPF programs
+#   ("@K ADDR TYPE NAME").
 #
 # The VM's own netns is "the host"; every pod has its own netns:
 #   remote  up1  198.51.100.2/24 <- veth uplink, the same for all -> up0  198.51.100.1/24
@@ -26,8 +29,9 @@
 # remote); e: the pod sends to 192.0.2.33 (receivers in the host).
 # Neighbours are static: no ARP.
 set -u
-[ $# = 6 ] || { echo "usage: $0 BINDIR REPS SECS SCENARIOS METRICS WARMUP" >&2; exit 2; }
-B=$1 REPS=$2 SECS=$3 METRICS=$5 WARMUP=$6
+[ $# = 6 ] || [ $# = 7 ] ||
+	{ echo "usage: $0 BINDIR REPS SECS SCENARIOS METRICS WARMUP [PROFILE]" >&2; exit 2; }
+B=$1 REPS=$2 SECS=$3 METRICS=$5 WARMUP=$6 PROFILE=${7:-0}
 IFS=, read -ra SCENARIOS <<< "$4"
 LINUX=$(cd "${BASH_SOURCE[0]%/*}/.." && pwd)/build/linux
 # The servers' lifetime: a bound only (vm.sh's timeout is the real one);
@@ -105,6 +109,8 @@ pod pe eth0 3
 echo 1 > /proc/sys/net/ipv4/ip_forward
 echo $((8 << 20)) > /proc/sys/net/core/rmem_max
 
+# Name the JITed programs in /proc/kallsyms for the profile
+[ "$PROFILE" = 1 ] && echo 1 > /proc/sys/net/core/bpf_jit_kallsyms
 mkdir -p /sys/fs/bpf/bench
 for a in tcx:hv0 netkit:nkh; do
 	"$B/load" "$B/redir.bpf.o" "${a%%:*}" "${a#*:}" up0 02:00:00:00:00:02 \
@@ -124,6 +130,7 @@ stop_servers() { kill "${pids[@]}" 2> /dev/null; wait; }
 trap stop_servers EXIT
 
 read -r osrelease < /proc/sys/kernel/osrelease
+[ "$PROFILE" = 1 ] && grep -E '\[[a-z_]+\]$' /proc/kallsyms | sed 's/^/@K /'
 echo "@# kernel $osrelease"
 
 # --- runs -----------------------------------------------------------------
@@ -191,7 +198,9 @@ run_udp() {
 	[ -n "$check" ] && { bpf_xmit "$check"; i0=$XI r0=$XR; }
 	counters
 	n0=$NETRX s0=$SOFTNET f0=$FWD
+	[ "$PROFILE" = 1 ] && sync
 	out=$("$B/udp" "$TXP" "$RXP" "$DST" $UDP_PORT "$secs" "$flows" 32)
+	[ "$PROFILE" = 1 ] && sync
 	counters
 	read -r _ tx rx pps <<< "$out"
 	if [ -z "${pps:-}" ] || [ "$rx" = 0 ]; then

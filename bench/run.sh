@@ -4,7 +4,7 @@
 #
 # Usage: bench/run.sh [--reps N] [--secs S] [--scenarios a,b,...]
 #                     [--metrics udp1,udp2,tcp,rr,softirq] [--clock icount|host]
-#                     [--smoke]
+#                     [--smoke] [--profile]
 #
 # Scenarios (one pod-side path each; the uplink, a veth into a "remote"
 # netns with the receivers, is the same in all):
@@ -26,8 +26,17 @@
 # time skipped): a rate is then packets per instruction budget, the inverse
 # of the per-packet CPU cost in the emulated machine, repeatable to ~1%, and
 # blind to caches, memory and true parallelism (the vCPUs take turns).
-# vm.sh has no hook for QEMU options, so a wrapper of qemu-system-x86_64
-# that adds them goes first in PATH. --clock host: plain TCG.
+# vm.sh has no hook for other QEMU options, so a wrapper of
+# qemu-system-x86_64 that adds them goes first in PATH. --clock host: plain
+# TCG.
+#
+# --profile: instead of rates, the exact number of instructions each kernel
+# function runs per packet in udp1 runs (default: scenarios c,d, 1
+# repetition of 4 s), counted by a QEMU plugin (bench/tbcount.c, built
+# against qemu-plugin.h from the Debian source package of the installed
+# QEMU) and written to bench/results/profile.md by bench/profile.py. perf
+# is no help here: in a TCG guest it can only sample on a timer, and QEMU
+# ends its translated blocks where the timer lands, which skews it.
 #
 # Builds the tools into build/bench/, boots scripts/vm.sh once with
 # bench/guest.sh, and writes bench/results/latest.{md,json,png,log}
@@ -58,7 +67,7 @@ check_list() {
 	done
 }
 
-reps=5 secs=2 scenarios=a,b,c,d,e metrics=udp1,udp2,tcp,rr,softirq smoke=0
+reps= secs= scenarios= metrics= smoke=0 profile=0
 clock=icount icount=2
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -70,12 +79,21 @@ while [ $# -gt 0 ]; do
 		v=${1#--}; declare "${v%%=*}=${v#*=}"
 		shift ;;
 	--smoke) smoke=1; shift ;;
+	--profile) profile=1; shift ;;
 	-h|--help) usage 0 ;;
 	*) echo "bench: unknown argument '$1'" >&2; usage ;;
 	esac
 done
 warmup=1
 if [ $smoke = 1 ]; then reps=1 secs=1 warmup=0; fi
+if [ $profile = 1 ]; then
+	[ -z "$metrics" ] || [ "$metrics" = udp1 ] ||
+		{ echo "bench: --profile counts udp1 runs only" >&2; exit 2; }
+	[ $smoke = 0 ] || { echo "bench: --profile and --smoke do not mix" >&2; exit 2; }
+	: "${reps:=1}" "${secs:=4}" "${scenarios:=c,d}"
+	metrics=udp1 warmup=0
+fi
+: "${reps:=5}" "${secs:=2}" "${scenarios:=a,b,c,d,e}" "${metrics:=udp1,udp2,tcp,rr,softirq}"
 [[ "$reps" =~ ^[1-9][0-9]?$ ]] || { echo "bench: --reps takes 1..99" >&2; exit 2; }
 [[ "$secs" =~ ^[1-9][0-9]?$ ]] || { echo "bench: --secs takes 1..99 (whole seconds)" >&2; exit 2; }
 [[ "$clock" =~ ^(icount|host)$ ]] || { echo "bench: --clock takes icount or host" >&2; exit 2; }
@@ -114,18 +132,32 @@ kcopy=$out/kernel
 mkdir -p "$kcopy/arch/x86/boot" "$kcopy/drivers/net"
 cp "$KOUT/arch/x86/boot/bzImage" "$kcopy/arch/x86/boot/bzImage"
 cp "$KOUT/drivers/net/veth.ko" "$kcopy/drivers/net/veth.ko"
+cp "$KOUT/System.map" "$kcopy/System.map"
 kver=$(file -b "$kcopy/arch/x86/boot/bzImage" | sed -n 's/.*, version \([^ ]*\) .*/\1/p')
 mver=$(modinfo -F vermagic "$kcopy/drivers/net/veth.ko" | cut -d' ' -f1)
 [ -n "$kver" ] && [ "$kver" = "$mver" ] || # bzImage/veth.ko from two builds
 	die "bench: bzImage ($kver) and veth.ko ($mver) are from different builds: is build/kernel being rebuilt? Try again."
 
-if [ "$clock" = icount ]; then
-	real=$(command -v qemu-system-x86_64)
-	mkdir -p "$out/qemu"
+real=$(command -v qemu-system-x86_64)
+mkdir -p "$out/qemu"
+if [ $profile = 1 ]; then
+	plugin=$("$TOP/bench/build-tbcount.sh" "$out")
+	mark=$(awk '$3 == "__x64_sys_sync" { print $1 }' "$kcopy/System.map")
+	[ -n "$mark" ] || die "bench: no __x64_sys_sync in System.map"
+	snaps=$out/profile
+	rm -rf "$snaps"
+	mkdir -p "$snaps"
+	printf '#!/bin/sh\nexec %q "$@" -plugin %q\n' "$real" "$plugin,mark=$mark,out=$snaps/snap" \
+		> "$out/qemu/qemu-system-x86_64"
+	chmod +x "$out/qemu/qemu-system-x86_64"
+	# One TCG thread (the plugin's counters are plain adds); no KASLR, so
+	# that System.map holds.
+	export PATH=$out/qemu:$PATH VM_TCG_THREAD=single VM_APPEND="nokaslr ${VM_APPEND:-}"
+elif [ "$clock" = icount ]; then
 	printf '#!/bin/sh\nexec %q "$@" -icount shift=%d,sleep=off\n' "$real" "$icount" \
 		> "$out/qemu/qemu-system-x86_64"
 	chmod +x "$out/qemu/qemu-system-x86_64"
-	export PATH=$out/qemu:$PATH
+	export PATH=$out/qemu:$PATH VM_TCG_THREAD=single	# icount needs it
 	clockdesc="icount (-icount shift=$icount,sleep=off: guest time counts instructions)"
 else
 	clockdesc="host (TCG, the guest's clock is the host's)"
@@ -133,6 +165,7 @@ fi
 
 name=latest
 results=$TOP/bench/results
+[ $profile = 1 ] && name=profile
 # The smoke only proves the benchmark still runs: keep its output in build/
 [ $smoke = 1 ] && name=smoke results=$BUILD/bench/results
 mkdir -p "$results"
@@ -147,18 +180,25 @@ for m in udp1 udp2 tcp rr; do [[ ,$metrics, == *,$m,* ]] && nruns=$((nruns + 1))
 [[ ,$metrics, == *,softirq,* && ,$metrics, != *,udp1,* ]] && nruns=$((nruns + 1))
 timeout_s=$((180 + nvar * 15 + reps * nvar * nruns * (secs + 12)))
 
+[ $profile = 1 ] && clock=profile
 step "bench: kernel $kver, $reps x {$scenarios} x {$metrics}, $secs s per run, clock $clock (guest timeout $timeout_s s)"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 t0=$(date +%s)
 rc=0
 (cd "$TOP" && "$SCRIPTS/vm.sh" -t "$timeout_s" -k "$kcopy/arch/x86/boot/bzImage" -- bench/guest.sh "$out" "$reps" "$secs" \
-	"$scenarios" "$metrics" "$warmup") 2>&1 | tr -d '\r' | tee "$log" |
+	"$scenarios" "$metrics" "$warmup" "$profile") 2>&1 | tr -d '\r' | tee "$log" |
 	grep --line-buffered -E '^(bench:|@!|vm:|error)' || rc=${PIPESTATUS[0]}
 wall=$(($(date +%s) - t0))
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 [ "$rc" = 0 ] || die "bench: the guest failed (status $rc) after $wall s; console log: $log"
 
 step "bench: report ($wall s in the VM)"
+if [ $profile = 1 ]; then
+	/usr/bin/python3 "$TOP/bench/profile.py" --map "$kcopy/System.map" --log "$log" \
+		--snaps "$snaps/snap" --out "$results/profile.md"
+	echo "bench: wrote $results/profile.md"
+	exit 0
+fi
 grep -E '^@[@#!]' "$log" > "$results/$name.log"
 /usr/bin/python3 "$TOP/bench/report.py" --log "$results/$name.log" --out "$results/$name" \
 	--reps "$reps" --secs "$secs" --wall "$wall" --load "$load0 -> $load1" \

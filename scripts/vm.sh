@@ -11,7 +11,8 @@
 # log are kept in build/vm/last-dmesg.txt and build/vm/last-console.txt.
 # Environment: KOUT (kernel build dir, for bzImage and veth.ko), VM_MEM (2G),
 # VM_SMP (2), VM_APPEND (extra kernel command line; VM_APPEND=VM_TRACE=1
-# traces guest/init.sh with timestamps).
+# traces guest/init.sh with timestamps), VM_TCG_THREAD (multi, the default:
+# one host thread per vCPU; single: all vCPUs take turns on one thread).
 # shellcheck disable=SC2054  # commas in QEMU options
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -98,7 +99,11 @@ append="console=ttyS0 loglevel=4 panic=-1 root=/dev/root rootfstype=9p"
 append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000 ro"
 append+=" init=$TOP/guest/init.sh VM_SHARE=$share ${VM_APPEND:-}"
 
-qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-2G}"
+case ${VM_TCG_THREAD:=multi} in
+single|multi) ;;
+*) die "vm: VM_TCG_THREAD is single or multi, not '$VM_TCG_THREAD'" ;;
+esac
+qemu=(qemu-system-x86_64 -accel "tcg,thread=$VM_TCG_THREAD" -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-2G}"
 	-nodefaults -display none -no-reboot
 	-kernel "$bzimage" -append "$append"
 	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap
