@@ -49,36 +49,46 @@ bpftool prog loadall "$obj" $pin type classifier pinmaps $pin
 bpftool prog load "$xdp" $pin/xdp
 H="nsenter --net=/run/netns/host"
 
-udp_sink() {	# ns addr port stopfile: count until the sender is done
+# The UDP tools are python, which takes a long time to start on a debug
+# guest: they signal through files in $cnt named for a TAG.
+udp_sink() {	# ns addr port TAG: bind, touch TAG.ready; count until TAG.done
 	ip netns exec "$1" python3 -c '
 import os, socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 << 20)
 s.bind((sys.argv[1], int(sys.argv[2])))
 s.settimeout(2)
+open(sys.argv[3] + ".ready", "w").close()
 n = 0
 while True:
 	try:
 		s.recv(64); n += 1
 	except socket.timeout:
-		if os.path.exists(sys.argv[3]):
+		if os.path.exists(sys.argv[3] + ".done"):
 			break
-print(n)' "$2" "$3" "$4"
+print(n)' "$2" "$3" "$cnt/$4"
 }
-udp_send() {	# ns addr port count|0(until end) rate-limit-every
+udp_send() {	# ns addr port count|0 TAG: touch TAG.started once sending;
+		# send count datagrams, or (0) until TAG.stop appears
 	ip netns exec "$1" python3 -c '
-import socket, sys, time
+import os, socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-dst = (sys.argv[1], int(sys.argv[2])); n = int(sys.argv[3]); end = float(sys.argv[4])
-i = 0
-while (n and i < n) or (not n and time.time() < end):
+dst = (sys.argv[1], int(sys.argv[2])); n = int(sys.argv[3]); tag = sys.argv[4]
+i = k = 0
+while (n and i < n) or (not n and not (k % 64 == 0 and os.path.exists(tag + ".stop"))):
+	k += 1
 	try:
 		s.sendto(i.to_bytes(4, "big"), dst); i += 1
+		if i == 1:
+			open(tag + ".started", "w").close()
 	except OSError:
 		time.sleep(0.001)
-	if i % 64 == 0:
+	if k % 64 == 0:
 		time.sleep(0.0005)
-print(i)' "$2" "$3" "$4" "$end"
+print(i)' "$2" "$3" "$4" "$cnt/$5"
+}
+wait_for() {	# file
+	while [ ! -e "$1" ]; do sleep 0.2; done
 }
 loop() {	# name changes-per-round cmd...: run until the deadline, count the
 	# changes of the rounds that succeeded, and the rounds that failed
@@ -108,14 +118,17 @@ ip -n host addr add 203.0.113.254/24 dev hm0
 ip -n pod addr add 203.0.113.1/24 dev eth1
 ip -n host link set hm0 up; ip -n pod link set eth1 up
 $H bpftool net attach tcx_ingress pinned $pin/vbx_pass dev hm0
-# The clock starts once everything is set up (slow on a debug kernel)
+# UDP traffic first; the clock starts once it flows, with TCP and the churn
+ip netns exec remote iperf3 -s -D -1 -B 198.51.100.1 >/dev/null 2>&1
+udp_sink remote 198.51.100.1 9 udp > $cnt/udp_rcvd &
+wait_for $cnt/udp.ready
+{ udp_send pod 198.51.100.1 9 0 udp > $cnt/udp_sent; touch $cnt/udp.done; } &
+udp_send pod 203.0.113.254 9 0 move > $cnt/move_sent &
+wait_for $cnt/udp.started
+wait_for $cnt/move.started
 end=$(($(date +%s) + secs))
 echo "stress: ${secs}s of traffic and churn on $(uname -r)"
-ip netns exec remote iperf3 -s -D -1 -B 198.51.100.1 >/dev/null 2>&1
-sleep 1
 ip netns exec pod iperf3 -c 198.51.100.1 -t "$secs" -P 2 -J > $cnt/iperf.json 2>&1 &
-udp_sink remote 198.51.100.1 9 $cnt/udp.done > $cnt/udp_rcvd &
-{ udp_send pod 198.51.100.1 9 0 > $cnt/udp_sent; touch $cnt/udp.done; } &
 
 flip() {	# ROUND flips from each end, ending with the flag on
 	lines $ROUND "link set hv0 type veth bpf-xmit off" "link set hv0 type veth bpf-xmit on" |
@@ -160,9 +173,10 @@ recreate() {
 	ip netns exec pod timeout 1 ping -q -i 0.01 -c 20 198.18.0.2
 	ip -n host link del hr0
 }
-udp_send pod 203.0.113.254 9 0 > $cnt/move_sent &
 loop flips $((4 * ROUND)) flip & loop tcx $((ROUND + 1)) tcx & loop clsact $ROUND clsact &
 loop xdp $ROUND xdp & loop moves 2 move & loop bounces $ROUND bounce & loop recreates 1 recreate &
+while [ "$(date +%s)" -lt "$end" ]; do sleep 1; done
+touch $cnt/udp.stop $cnt/move.stop
 wait
 echo "stress: changes: flag flips $(cat $cnt/flips) (half from each end)," \
 	"tcx attach x2/detach x2 cycles $(cat $cnt/tcx) (1 in $((ROUND + 1)) a bpf_link attach/detach)," \
@@ -174,6 +188,7 @@ for f in $cnt/*.first; do	# the first error of each loop that had one
 	[ -s "$f" ] && echo "stress: $(basename "$f" .first) failed first with: $(head -c 300 "$f" | tr '\n' ' ')"
 done
 echo "stress: traffic: udp sent $(cat $cnt/udp_sent) received $(cat $cnt/udp_rcvd) (loss here is the disruption's)," \
+	"udp through the moving pair sent $(cat $cnt/move_sent)," \
 	"tcp $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.1f Mbit/s" % (d["end"]["sum_received"]["bits_per_second"]/1e6))' $cnt/iperf.json 2>/dev/null || echo "failed")"
 
 fail=0
@@ -184,16 +199,16 @@ phase() {	# name flip(0|1): N packets pod -> remote, pass program on hv0
 	local n=1000 sent got i0
 	ip -n host link set hv0 type veth bpf-xmit on
 	i0=$(inline)
-	rm -f $cnt/p.done
-	udp_sink remote 198.51.100.1 10 $cnt/p.done > $cnt/p_got &
-	sleep 1
+	rm -f $cnt/p.*
+	udp_sink remote 198.51.100.1 10 p > $cnt/p_got &
+	wait_for $cnt/p.ready
 	if [ "$2" = 1 ]; then
-		(while [ ! -s $cnt/p_sent ]; do flip; done) &
+		(while [ ! -e $cnt/p.done ]; do flip; done) &
 	fi
-	udp_send pod 198.51.100.1 10 $n 0 > $cnt/p_sent
+	udp_send pod 198.51.100.1 10 $n p > $cnt/p_sent
 	touch $cnt/p.done
 	wait
-	sent=$(cat $cnt/p_sent); got=$(cat $cnt/p_got); rm -f $cnt/p_sent
+	sent=$(cat $cnt/p_sent); got=$(cat $cnt/p_got)
 	echo "stress: phase '$1': sent $sent received $got" \
 		"(the program ran inline for $(($(inline) - i0)) packets)"
 	[ "$sent" = "$got" ] || fail=1
