@@ -17,5 +17,5 @@ echo "stress: debug kernel built in $(($(date +%s) - start)) s"
 # One TCG thread for all vCPUs: with one thread per vCPU (QEMU 7.2) the
 # static-key patching that attach/detach churn triggers crashes the guest
 # ("Oops: int3" in patched code), with bpf-xmit off and on alike.
-VM_TCG_THREAD=single "$SCRIPTS/vm.sh" -t $((secs * 6 + 3600)) -k "$KOUT/arch/x86/boot/bzImage" -- \
+VM_TCG_THREAD=single "$SCRIPTS/vm.sh" -t $((secs * 6 + 7200)) -k "$KOUT/arch/x86/boot/bzImage" -- \
 	bash -c "'$TOP/guest/stress.sh' $secs && cd '$BUILD/selftests/net' && ./veth_bpf_xmit.sh"
