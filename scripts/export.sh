@@ -23,7 +23,9 @@ old=$(mktemp)
 trap 'rm -f "$old"' EXIT
 [ -f "$out/0000-cover-letter.patch" ] && cp "$out/0000-cover-letter.patch" "$old"
 rm -f "$out"/*.patch
-git -C "$tree" format-patch -q --cover-letter --zero-commit --no-signature \
+# A fixed abbreviation (12, as the kernel's submitting-patches.rst asks) so
+# the index lines do not change with the tree's object count.
+git -C "$tree" -c core.abbrev=12 format-patch -q --cover-letter --zero-commit --no-signature \
 	--subject-prefix="PATCH $([ "$name" = iproute2 ] && echo iproute2-next || echo net-next)" \
 	-o "$out" base..HEAD
 python3 "$SCRIPTS/cover-keep.py" "$old" "$out/0000-cover-letter.patch"
