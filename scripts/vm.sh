@@ -63,6 +63,13 @@ command -v qemu-system-x86_64 >/dev/null || die "vm: qemu-system-x86_64 not inst
 case "$TOP$PWD" in
 *[[:space:],]*) die "vm: paths with whitespace or commas are not supported ($TOP, $PWD)" ;;
 esac
+# guest/init.sh mounts a tmpfs on these: a path below one is hidden there.
+for p in "$TOP" "$PWD"; do
+	case "$p/" in
+	/tmp/*|/var/tmp/*|/run/*|/root/*|/var/log/*|/dev/*)
+		die "vm: $p is below a directory the guest mounts a tmpfs on (/tmp, /var/tmp, /run, /root, /var/log, /dev): use a checkout elsewhere" ;;
+	esac
+done
 
 mkdir -p "$BUILD/vm"
 share=$(mktemp -d "$BUILD/vm/run.XXXXXX")
