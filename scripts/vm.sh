@@ -63,11 +63,11 @@ command -v qemu-system-x86_64 >/dev/null || die "vm: qemu-system-x86_64 not inst
 case "$TOP$PWD" in
 *[[:space:],]*) die "vm: paths with whitespace or commas are not supported ($TOP, $PWD)" ;;
 esac
-# guest/init.sh mounts a tmpfs on these: a path below one is hidden there.
+# guest/init.sh mounts a tmpfs on these, which hides a path below one.
 for p in "$TOP" "$PWD"; do
 	case "$p/" in
-	/tmp/*|/var/tmp/*|/run/*|/root/*|/var/log/*|/dev/*)
-		die "vm: $p is below a directory the guest mounts a tmpfs on (/tmp, /var/tmp, /run, /root, /var/log, /dev): use a checkout elsewhere" ;;
+	/tmp/*|/var/tmp/*|/run/*|/root/*|/var/log/*)
+		die "vm: $p is hidden in the guest, which mounts a tmpfs on /tmp, /var/tmp, /run, /root and /var/log: use a checkout elsewhere" ;;
 	esac
 done
 
