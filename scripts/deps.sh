@@ -9,7 +9,7 @@ PKGS=(
 	ccache sparse clang llvm pkg-config libcap-dev libmnl-dev libbpf-dev
 	qemu-system-x86 python3 python3-yaml python3-docutils dpkg-dev
 	iproute2 ethtool tcpdump iperf3 busybox-static gnuplot-nox
-	groff-base man-db socat file
+	groff-base man-db socat file nftables
 )
 
 [ "$(id -u)" = 0 ] || die "deps: run as root (apt-get)"

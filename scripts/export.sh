@@ -26,7 +26,7 @@ rm -f "$out"/*.patch
 # A fixed abbreviation (12, as the kernel's submitting-patches.rst asks) so
 # the index lines do not change with the tree's object count.
 git -C "$tree" -c core.abbrev=12 format-patch -q --cover-letter --zero-commit --no-signature \
-	--subject-prefix="PATCH $([ "$name" = iproute2 ] && echo iproute2-next || echo net-next)" \
+	--subject-prefix="$([ "$name" = iproute2 ] && echo "PATCH iproute2-next" || echo "RFC PATCH v2")" \
 	-o "$out" base..HEAD
 python3 "$SCRIPTS/cover-keep.py" "$old" "$out/0000-cover-letter.patch"
 echo "export/$name: $n patches + cover letter in patches/$name/"
