@@ -126,7 +126,7 @@ def run():
              (err, text, 'absent' if gone else 'CREATED'))
 
     print('TAP version 13')
-    print('1..10')
+    print('1..11')
     refused_new('bpf-xmit 2', peer('bad1') + u8(2))
     bad = [v for v in range(2, 256)
            if request(ifinfomsg() + ifname('bad0') +
@@ -152,6 +152,14 @@ def run():
          'errno %d, extack "%s", bpf-xmit %s' % (err, text, state))
     refused_new('bpf-xmit inside the peer info',
                 peer('bad1', linkinfo('veth', u8(1))))
+    # Netlink libraries that copy the whole linkinfo into the peer's: data
+    # other than bpf-xmit in there is ignored, as it always was
+    err, text = request(ifinfomsg() + ifname('o0') + linkinfo(
+        'veth', peer('o1', linkinfo('veth', peer('o2')))), True)
+    made = all(os.path.exists('/sys/class/net/' + d) for d in ('o0', 'o1'))
+    ip('link', 'del', 'o0')
+    case('newlink: other veth data inside the peer info is ignored, as before',
+         err == 0 and made, 'errno %d, extack "%s"' % (err, text))
 
     err, text = request(ifinfomsg() + ifname('v0') +
                         linkinfo('veth', peer('v1') + u8(1)), True)
