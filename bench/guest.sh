@@ -2,8 +2,8 @@
 # The guest half of `make bench`: bench/run.sh boots the VM (scripts/vm.sh)
 # with this script. It builds the topology once, then measures every
 # selected metric on every selected scenario, interleaved (for each
-# repetition, for each metric: a, b, c, d, e_off, e_on), and prints one line
-# per result on stdout, which run.sh parses:
+# repetition, for each metric: a, b, c, d, e_off, e_on, p_off, p_on, p_nk),
+# and prints one line per result on stdout, which run.sh parses:
 #   @@ REP SCENARIO METRIC VALUE      a result
 #   @# ...                            details for the report
 #   @! ...                            a run or step that failed
@@ -21,13 +21,25 @@
 #   b, c:   pv   eth0 192.0.2.2/28  <- veth, program  -> hv0  192.0.2.1
 #   d:      pn   nk0  192.0.2.18/28 <- netkit (l2), program -> nkh  192.0.2.17
 #   e:      pe   eth0 192.0.2.34/28 <- veth, no program -> hve  192.0.2.33
+#   p_off, p_on (pod to pod over veth, a program on both host sides):
+#           pa   eth0 192.0.2.50/28 <- veth -> hva  192.0.2.49
+#           pb   eth0 192.0.2.66/28 <- veth -> hvb  192.0.2.65
+#   p_nk (pod to pod over netkit, l2, a peer program on both):
+#           pka  nk1  192.0.2.82/28 <- netkit -> nka  192.0.2.81
+#           pkb  nk2  192.0.2.98/28 <- netkit -> nkb  192.0.2.97
 # b and c differ only in the pair's bpf-xmit flag, which is flipped between
-# runs, as are e_off and e_on. "program": bench/redir.bpf.o as tcx ingress on
-# hv0 and as the netkit peer program of nkh; it sends IPv4 out of up0
-# (bpf_redirect, egress) with the MACs up1 expects. a: the host sends to
-# 198.51.100.2; b, c, d: the pod sends to 198.51.100.2 (receivers in
-# remote); e: the pod sends to 192.0.2.33 (receivers in the host).
-# Neighbours are static: no ARP.
+# runs, as are e_off and e_on, and p_off and p_on (both pairs). "program":
+# bench/redir.bpf.o as tcx ingress on hv0 and as the netkit peer program of
+# nkh; it sends IPv4 out of up0 (bpf_redirect, egress) with the MACs up1
+# expects. a: the host sends to 198.51.100.2; b, c, d: the pod sends to
+# 198.51.100.2 (receivers in remote); e: the pod sends to 192.0.2.33
+# (receivers in the host). p: pod A (pa, pka) sends to pod B (pb, pkb:
+# receivers there), and pod B's replies go back the same way: tcx ingress
+# on hva sends IPv4 to pod B with bpf_redirect_peer(hvb), and hvb's to pod
+# A with bpf_redirect_peer(hva); netkit programs cannot redirect to a peer
+# (that needs tc ingress), so the peer program of nka sends to nkb's egress
+# (bpf_redirect), whose xmit hands the packet to nk2, and nkb's sends to
+# nka. Neighbours are static: no ARP.
 set -u
 [ $# = 6 ] || [ $# = 7 ] ||
 	{ echo "usage: $0 BINDIR REPS SECS SCENARIOS METRICS WARMUP [PROFILE]" >&2; exit 2; }
@@ -45,26 +57,40 @@ want() { [[ ",$2," == *",$1,"* ]]; }
 
 # --- topology -------------------------------------------------------------
 # per scenario: sender netns (TX), receiver netns (RX), destination (TO),
-# host-side device (DEV) and its bpf-xmit flag (FLAG)
-declare -A TX=([a]=host [b]=pv [c]=pv [d]=pn [e_off]=pe [e_on]=pe)
-declare -A RX=([a]=remote [b]=remote [c]=remote [d]=remote [e_off]=host [e_on]=host)
+# host-side device(s) (DEV: the first one's bpf_xmit counters are checked)
+# and their bpf-xmit flag (FLAG)
+declare -A TX=([a]=host [b]=pv [c]=pv [d]=pn [e_off]=pe [e_on]=pe
+	[p_off]=pa [p_on]=pa [p_nk]=pka)
+declare -A RX=([a]=remote [b]=remote [c]=remote [d]=remote [e_off]=host [e_on]=host
+	[p_off]=pb [p_on]=pb [p_nk]=pkb)
 declare -A TO=([a]=$REMOTE [b]=$REMOTE [c]=$REMOTE [d]=$REMOTE
-	[e_off]=192.0.2.33 [e_on]=192.0.2.33)
-declare -A DEV=([b]=hv0 [c]=hv0 [d]=nkh [e_off]=hve [e_on]=hve)
-declare -A FLAG=([b]=off [c]=on [e_off]=off [e_on]=on)
+	[e_off]=192.0.2.33 [e_on]=192.0.2.33
+	[p_off]=192.0.2.66 [p_on]=192.0.2.66 [p_nk]=192.0.2.98)
+declare -A DEV=([b]=hv0 [c]=hv0 [d]=nkh [e_off]=hve [e_on]=hve
+	[p_off]="hva hvb" [p_on]="hva hvb" [p_nk]=nka)
+declare -A FLAG=([b]=off [c]=on [e_off]=off [e_on]=on [p_off]=off [p_on]=on)
 
 ip -b - <<-EOF || fail "netns"
 	netns add remote
 	netns add pv
 	netns add pn
 	netns add pe
+	netns add pa
+	netns add pb
+	netns add pka
+	netns add pkb
 	EOF
-# netkit: iproute2 6.1 does not know it; the tree's YNL CLI does. peer-info:
-# an empty ifinfomsg and IFLA_IFNAME "nk0".
+# netkit: iproute2 6.1 does not know it; the tree's YNL CLI does (one
+# newlink per pair, in one exec). peer-info: an empty ifinfomsg and
+# IFLA_IFNAME "nkN".
+nk=() n=0
+for primary in nkh nka nkb; do	# peers nk0, nk1, nk2
+	nk+=(--multi newlink '{"ifname": "'"$primary"'", "linkinfo": {"kind": "netkit",
+	"data": {"mode": "l2", "peer-info": "00000000000000000000000000000000080003006e6b3'"$n"'00"}}}')
+	n=$((n + 1))
+done
 /usr/bin/python3 "$LINUX/tools/net/ynl/cli.py" --no-schema \
-	--spec "$LINUX/Documentation/netlink/specs/rt_link.yaml" \
-	--do newlink --create --json '{"ifname": "nkh", "linkinfo": {"kind": "netkit",
-	"data": {"mode": "l2", "peer-info": "00000000000000000000000000000000080003006e6b3000"}}}' \
+	--spec "$LINUX/Documentation/netlink/specs/rt_link.yaml" --create "${nk[@]}" \
 	> /dev/null || fail "netkit"
 # host_side DEV N: address, up, neighbour entry for pod N (192.0.2.16*(N-1)/28)
 host_side() {
@@ -79,12 +105,22 @@ ip -b - <<-EOF || fail "host side"
 	link set nkh address 02:00:00:00:02:01
 	link set nk0 address 02:00:00:00:02:02 netns pn
 	link add hve address 02:00:00:00:03:01 type veth bpf-xmit off peer name eth0 address 02:00:00:00:03:02 netns pe
+	link add hva address 02:00:00:00:04:01 type veth bpf-xmit off peer name eth0 address 02:00:00:00:04:02 netns pa
+	link add hvb address 02:00:00:00:05:01 type veth bpf-xmit off peer name eth0 address 02:00:00:00:05:02 netns pb
+	link set nka address 02:00:00:00:06:01
+	link set nk1 address 02:00:00:00:06:02 netns pka
+	link set nkb address 02:00:00:00:07:01
+	link set nk2 address 02:00:00:00:07:02 netns pkb
 	addr add 198.51.100.1/24 dev up0
 	link set up0 up
 	neigh replace $REMOTE lladdr 02:00:00:00:00:02 dev up0 nud permanent
 	$(host_side hv0 1)
 	$(host_side nkh 2)
 	$(host_side hve 3)
+	$(host_side hva 4)
+	$(host_side hvb 5)
+	$(host_side nka 6)
+	$(host_side nkb 7)
 	EOF
 ip -n remote -b - <<-EOF || fail "remote"
 	link set lo up
@@ -106,25 +142,39 @@ pod() { # pod NS DEV N
 pod pv eth0 1
 pod pn nk0 2
 pod pe eth0 3
+pod pa eth0 4
+pod pb eth0 5
+pod pka nk1 6
+pod pkb nk2 7
 echo 1 > /proc/sys/net/ipv4/ip_forward
 echo $((8 << 20)) > /proc/sys/net/core/rmem_max
 
 # Name the JITed programs in /proc/kallsyms for the profile
 [ "$PROFILE" = 1 ] && echo 1 > /proc/sys/net/core/bpf_jit_kallsyms
 mkdir -p /sys/fs/bpf/bench
-for a in tcx:hv0 netkit:nkh; do
-	"$B/load" "$B/redir.bpf.o" "${a%%:*}" "${a#*:}" up0 02:00:00:00:00:02 \
-		02:00:00:00:00:01 "/sys/fs/bpf/bench/${a#*:}" || fail "attach $a"
-done
+attach() { # attach TYPE DEV TARGET DST_MAC SRC_MAC: bench/load.c
+	"$B/load" "$B/redir.bpf.o" "$@" "/sys/fs/bpf/bench/$2" || fail "attach $1 $2"
+}
+attach tcx hv0 up0 02:00:00:00:00:02 02:00:00:00:00:01
+attach netkit nkh up0 02:00:00:00:00:02 02:00:00:00:00:01
+# p: to the other pod, with the MACs it would have after routing in the host
+attach tcx-peer hva hvb 02:00:00:00:05:02 02:00:00:00:05:01
+attach tcx-peer hvb hva 02:00:00:00:04:02 02:00:00:00:04:01
+attach netkit nka nkb 02:00:00:00:07:02 02:00:00:00:07:01
+attach netkit nkb nka 02:00:00:00:06:02 02:00:00:00:06:01
 
-# Echo and iperf3 servers for the whole run, in remote and in the host. The
-# echo servers and the rr clients share one CPU: the ping-pong then measures
-# the path, not how long TCG takes to wake an idle vCPU.
+# Echo and iperf3 servers for the whole run, in remote, in the host and in
+# the pods B. The echo servers and the rr clients share one CPU: the
+# ping-pong then measures the path, not how long TCG takes to wake an idle
+# vCPU.
 pids=()
-"$B/rr" server /run/netns/remote $REMOTE $RR_PORT $LIFE $RR_CPU & pids+=($!)
 "$B/rr" server - 0.0.0.0 $RR_PORT $LIFE $RR_CPU & pids+=($!)
-nsenter --net=/run/netns/remote timeout $LIFE iperf3 -s -B $REMOTE > /dev/null 2>&1 & pids+=($!)
 timeout $LIFE iperf3 -s > /dev/null 2>&1 & pids+=($!)
+for v in a p_off p_nk; do
+	"$B/rr" server "/run/netns/${RX[$v]}" "${TO[$v]}" $RR_PORT $LIFE $RR_CPU & pids+=($!)
+	nsenter --net="/run/netns/${RX[$v]}" timeout $LIFE iperf3 -s -B "${TO[$v]}" \
+		> /dev/null 2>&1 & pids+=($!)
+done
 # shellcheck disable=SC2317
 stop_servers() { kill "${pids[@]}" 2> /dev/null; wait; }
 trap stop_servers EXIT
@@ -134,16 +184,18 @@ read -r osrelease < /proc/sys/kernel/osrelease
 echo "@# kernel $osrelease"
 
 # --- runs -----------------------------------------------------------------
-declare -A CUR=([hv0]=off [hve]=off)	# the flags as they are
-# scenario S: sets the flag if S has one (an `ip` exec only when it
-# changes); sets TXNS, RXNS (the sender's and the receivers' netns), TXP and
-# RXP (their paths for bench/udp.c and rr.c, "-": the host), DST
+declare -A CUR=([hv0]=off [hve]=off [hva]=off [hvb]=off)	# the flags as they are
+# scenario S: sets the flag of its devices if S has one (an `ip` exec only
+# when it changes); sets TXNS, RXNS (the sender's and the receivers' netns),
+# TXP and RXP (their paths for bench/udp.c and rr.c, "-": the host), DST
 scenario() {
-	local dev=${DEV[$1]:-} flag=${FLAG[$1]:-}
-	if [ -n "$flag" ] && [ "${CUR[$dev]}" != "$flag" ]; then
-		ip link set "$dev" type veth bpf-xmit "$flag" || fail "bpf-xmit $flag on $dev"
-		CUR[$dev]=$flag
-	fi
+	local dev flag=${FLAG[$1]:-}
+	for dev in ${DEV[$1]:-}; do
+		if [ -n "$flag" ] && [ "${CUR[$dev]}" != "$flag" ]; then
+			ip link set "$dev" type veth bpf-xmit "$flag" || fail "bpf-xmit $flag on $dev"
+			CUR[$dev]=$flag
+		fi
+	done
 	TXNS=${TX[$1]} RXNS=${RX[$1]} DST=${TO[$1]}
 	TXP=/run/netns/$TXNS RXP=/run/netns/$RXNS
 	[ "$TXNS" = host ] && TXP=-
@@ -189,12 +241,12 @@ bpf_xmit() {
 }
 
 # run_udp REP SCEN FLOWS SECS: one UDP packet-rate run. In the first udp1
-# run of a veth scenario, also the check of its host side's counters:
-# the program runs in veth's xmit in c only.
+# run of a veth scenario, also the check of its (first) host side's
+# counters: the program runs in veth's xmit in c and p_on only.
 run_udp() {
 	local rep=$1 scen=$2 flows=$3 secs=$4 metric=udp$3 check=
 	local out n0 s0 f0 i0 r0 _ tx rx pps
-	[ "$flows" = 1 ] && [ "$rep" -le 1 ] && [ -n "${FLAG[$scen]:-}" ] && check=${DEV[$scen]}
+	[ "$flows" = 1 ] && [ "$rep" -le 1 ] && [ -n "${FLAG[$scen]:-}" ] && check=${DEV[$scen]%% *}
 	[ -n "$check" ] && { bpf_xmit "$check"; i0=$XI r0=$XR; }
 	counters
 	n0=$NETRX s0=$SOFTNET f0=$FWD
@@ -248,11 +300,15 @@ run_rr() {
 	echo "@@ $1 $2 rr_p99 $p99"
 }
 
-# The selected scenarios as run (e is e_off and e_on), and the runs
-# (softirq comes from the udp1 run).
+# The selected scenarios as run (e is e_off and e_on, p is p_off, p_on and
+# p_nk), and the runs (softirq comes from the udp1 run).
 VARIANTS=()
 for s in "${SCENARIOS[@]}"; do
-	if [ "$s" = e ]; then VARIANTS+=(e_off e_on); else VARIANTS+=("$s"); fi
+	case $s in
+	e) VARIANTS+=(e_off e_on) ;;
+	p) VARIANTS+=(p_off p_on p_nk) ;;
+	*) VARIANTS+=("$s") ;;
+	esac
 done
 RUNS=()
 for m in udp1 udp2 tcp rr; do
@@ -284,7 +340,7 @@ for ((rep = 1; rep <= REPS; rep++)); do
 		done
 	done
 done
-for dev in hv0 hve; do
+for dev in hv0 hve hva hvb; do
 	bpf_xmit $dev
 	echo "@# ethtool $dev: bpf_xmit_inline=$XI bpf_xmit_redirect=$XR"
 done

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Load bench/redir.bpf.o, configure it and attach it with a bpf_link that
- * is pinned (remove the pin to detach).
+/* Load bench/redir.bpf.o, configure one of its programs and attach it with
+ * a bpf_link that is pinned (remove the pin to detach).
  *
- *   load OBJ tcx|netkit DEV UPLINK DST_MAC SRC_MAC PIN
+ *   load OBJ tcx|tcx-peer|netkit DEV TARGET DST_MAC SRC_MAC PIN
  *
- * tcx: BPF_TCX_INGRESS on DEV (the host-side veth end).
- * netkit: BPF_NETKIT_PEER on DEV, the netkit primary (host side).
- * The program redirects IPv4 to UPLINK with DST_MAC/SRC_MAC.
+ * tcx: program redir as BPF_TCX_INGRESS on DEV (the host-side veth end).
+ * tcx-peer: program redir_peer, the same way.
+ * netkit: program redir as BPF_NETKIT_PEER on DEV, the netkit primary (host
+ * side).
+ * redir redirects IPv4 to TARGET's egress with DST_MAC/SRC_MAC, redir_peer
+ * to TARGET's peer (bpf_redirect_peer).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,10 +42,11 @@ int main(int argc, char **argv)
 	int fd;
 
 	if (argc != 8) {
-		fprintf(stderr, "usage: %s OBJ tcx|netkit DEV UPLINK DST_MAC SRC_MAC PIN\n", argv[0]);
+		fprintf(stderr, "usage: %s OBJ tcx|tcx-peer|netkit DEV TARGET DST_MAC SRC_MAC PIN\n",
+			argv[0]);
 		return 2;
 	}
-	if (!strcmp(argv[2], "tcx"))
+	if (!strcmp(argv[2], "tcx") || !strcmp(argv[2], "tcx-peer"))
 		type = BPF_TCX_INGRESS;
 	else if (!strcmp(argv[2], "netkit"))
 		type = BPF_NETKIT_PEER;
@@ -62,7 +66,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "load: cannot load %s\n", argv[1]);
 		return 1;
 	}
-	prog = bpf_object__find_program_by_name(obj, "redir");
+	prog = bpf_object__find_program_by_name(obj, strcmp(argv[2], "tcx-peer") ?
+						"redir" : "redir_peer");
 	map = bpf_object__find_map_by_name(obj, "cfg");
 	if (!prog || !map ||
 	    bpf_map__update_elem(map, &key, sizeof(key), &c, sizeof(c), 0)) {

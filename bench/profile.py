@@ -16,7 +16,8 @@ import re
 import sys
 
 NAMES = {'a': 'a host', 'b': 'b veth today', 'c': 'c bpf-xmit', 'd': 'd netkit',
-         'e_off': 'e flag off', 'e_on': 'e flag on'}
+         'e_off': 'e flag off', 'e_on': 'e flag on', 'p_off': 'pod-to-pod veth off',
+         'p_on': 'pod-to-pod veth on', 'p_nk': 'pod-to-pod netkit'}
 
 
 def symbols(sysmap, log):

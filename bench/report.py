@@ -23,7 +23,18 @@ SCENARIOS = {
     "d": "netkit: the same program as netkit peer program",
     "e_off": "overhead: pod -> veth -> host receiver, no program, bpf-xmit off",
     "e_on": "overhead: the same, bpf-xmit on",
+    "p_off": "pod to pod, veth: pod A -> veth, tcx ingress on its host side "
+             "bpf_redirect_peer()s to pod B's veth -> pod B (and back), bpf-xmit off",
+    "p_on": "pod to pod, veth: the same, bpf-xmit on (both pairs)",
+    "p_nk": "pod to pod, netkit: pod A's netkit peer program bpf_redirect()s to pod "
+            "B's netkit primary (egress), whose xmit delivers to pod B (and back)",
 }
+# The scenarios' names in the plot's legends and the pod-to-pod table
+NAMES = {"a": "a host", "b": "b veth today", "c": "c bpf-xmit", "d": "d netkit",
+         "e_off": "e flag off", "e_on": "e flag on", "p_off": "pod-to-pod veth off",
+         "p_on": "pod-to-pod veth on", "p_nk": "pod-to-pod netkit"}
+# Pod to pod: compared among themselves only (ratios to b or a mean nothing)
+POD = ["p_off", "p_on", "p_nk"]
 # name: (label, unit, higher is better, selected by)
 METRICS = {
     "udp1": ("UDP 1 flow", "pps", True, "udp1"),
@@ -112,46 +123,59 @@ def goals(stats):
             r, how, better = res
             met = "met" if how == "within noise" or better else "NOT met"
             out.append(("(e) on within noise of off", m, r, how, met))
+    for m in SPEED:
+        res = compare("p_on", "p_off", m)
+        if res[0] is not None:
+            r, how, better = res
+            met = "met" if how == "within noise" or better else "NOT met"
+            out.append(("(p) on not worse than off", m, r, how, met))
     return out
 
 
-def plot(stats, scens, metrics, prefix, clock):
-    """Clustered bars: ratio of each scenario to (b), per metric, min-max."""
-    cols = list(scens)
-    rows = [m for m in metrics if stats.get("b", {}).get(m)]
-    if not rows or not cols:
+def plot(stats, panels, metrics, prefix, clock):
+    """Clustered bars, one panel per (title, reference, scenarios): the ratio
+    of each scenario to the reference, per metric, min-max."""
+    panels = [(t, ref, cols, [m for m in metrics if stats.get(ref, {}).get(m)])
+              for t, ref, cols in panels if ref in cols]
+    panels = [p for p in panels if p[3]]
+    if not panels:
         return False
     with tempfile.TemporaryDirectory() as tmp:
-        dat = os.path.join(tmp, "data")
-        with open(dat, "w") as f:
-            for m in rows:
-                label = METRICS[m][0] + (" (lower better)" if not METRICS[m][2] else "")
-                ref = stats["b"][m]["median"]
-                vals = []
-                for s in cols:
-                    st = stats.get(s, {}).get(m)
-                    if st and ref:
-                        vals += [st["median"] / ref, st["min"] / ref, st["max"] / ref]
-                    else:
-                        vals += [float("nan")] * 3
-                f.write('"%s" %s\n' % (label, " ".join("%.4f" % v for v in vals)))
         gp = f"""
-set terminal pngcairo size 1280,640 font ",10" noenhanced
+set terminal pngcairo size 1280,{640 * len(panels)} font ",10" noenhanced
 set output "{prefix}.png"
-set title "veth bpf-xmit benchmark (TCG VM, clock {clock}): ratio of medians to (b) veth today, bars min..max"
 set style data histogram
 set style histogram errorbars gap 2 lw 1
 set style fill solid 0.7 border -1
 set boxwidth 0.9
 set yrange [0:*]
-set ylabel "ratio to (b)"
 set xtics rotate by -15 scale 0
 set key outside right top
 set grid ytics
 set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2
-array T[{len(cols)}] = [{", ".join('"%s"' % s for s in cols)}]
-plot for [i=1:{len(cols)}] "{dat}" using (column(3*i-1)):(column(3*i)):(column(3*i+1)):xtic(1) title T[i]
+set multiplot layout {len(panels)},1
 """
+        for k, (title, ref, cols, rows) in enumerate(panels):
+            dat = os.path.join(tmp, f"data{k}")
+            with open(dat, "w") as f:
+                for m in rows:
+                    label = METRICS[m][0] + (" (lower better)" if not METRICS[m][2] else "")
+                    ref_v = stats[ref][m]["median"]
+                    vals = []
+                    for s in cols:
+                        st = stats.get(s, {}).get(m)
+                        if st and ref_v:
+                            vals += [st["median"] / ref_v, st["min"] / ref_v, st["max"] / ref_v]
+                        else:
+                            vals += [float("nan")] * 3
+                    f.write('"%s" %s\n' % (label, " ".join("%.4f" % v for v in vals)))
+            gp += f"""
+set title "{title} (TCG VM, clock {clock}): ratio of medians to {NAMES[ref]}, bars min..max"
+set ylabel "ratio to {NAMES[ref]}"
+array T{k}[{len(cols)}] = [{", ".join('"%s"' % NAMES[s] for s in cols)}]
+plot for [i=1:{len(cols)}] "{dat}" using (column(3*i-1)):(column(3*i)):(column(3*i+1)):xtic(1) title T{k}[i]
+"""
+        gp += "unset multiplot\n"
         r = subprocess.run(["gnuplot"], input=gp, text=True, capture_output=True)
         if r.returncode:
             print("report: gnuplot failed:\n" + r.stderr, file=sys.stderr)
@@ -167,7 +191,9 @@ def main():
     results, details, failures = parse(args.log)
 
     sel = args.scenarios.split(",")
-    scens = [s for s in SCENARIOS if s in sel or s.startswith("e_") and "e" in sel]
+    scens = [s for s in SCENARIOS if s in sel or s.split("_")[0] in sel]
+    up = [s for s in scens if s not in POD]     # the uplink scenarios, and e
+    pods = [s for s in scens if s in POD]
     msel = args.metrics.split(",")
     metrics = [m for m in METRICS if METRICS[m][3] in msel]
 
@@ -182,6 +208,12 @@ def main():
     for s in stats:
         for m in stats[s]:
             st = stats[s][m]
+            if s in POD:
+                if s != "p_off":
+                    st["ratio_to_p_off"] = ratio(stats, s, "p_off", m)
+                if s == "p_on":
+                    st["ratio_to_p_nk"] = ratio(stats, s, "p_nk", m)
+                continue
             st["ratio_to_b"] = ratio(stats, s, "b", m)
             st["ratio_to_a"] = ratio(stats, s, "a", m)
             if s == "e_on":
@@ -210,6 +242,7 @@ def main():
     doc = {
         "meta": meta,
         "scenarios": {s: SCENARIOS[s] for s in scens},
+        "names": {s: NAMES[s] for s in scens},
         "metrics": {m: {"label": METRICS[m][0], "unit": METRICS[m][1],
                         "better": "higher" if METRICS[m][2] else "lower"} for m in metrics},
         "results": stats,
@@ -240,26 +273,59 @@ def main():
         L.append(f"- **{s}**: {SCENARIOS[s]}")
     L.append("")
 
-    def table(title, cell):
+    def table(title, head, cols):
+        """cols: (scenario, cell function) per column, head: their titles"""
         L.append(f"## {title}\n")
-        L.append("| metric | " + " | ".join(scens) + " |")
-        L.append("|---|" + "---|" * len(scens))
+        L.append("| metric | " + " | ".join(head) + " |")
+        L.append("|---|" + "---|" * len(head))
         for m in metrics:
-            lab, unit, up, _ = METRICS[m]
+            lab, unit, higher, _ = METRICS[m]
             cells = []
-            for s in scens:
+            for s, cell in cols:
                 st = stats.get(s, {}).get(m)
-                cells.append(cell(s, m, st) if st else "-")
-            L.append(f"| {lab} ({unit}, {'higher' if up else 'lower'} is better) | "
+                cells.append(cell(st) if st else "-")
+            L.append(f"| {lab} ({unit}, {'higher' if higher else 'lower'} is better) | "
                      + " | ".join(cells) + " |")
         L.append("")
 
-    table("Median (min..max)", lambda s, m, st:
-          f"{fmt(st['median'])} ({fmt(st['min'])}..{fmt(st['max'])})")
-    table("Ratio of medians to (b), veth today", lambda s, m, st:
-          f"{st['ratio_to_b']:.2f}" if st["ratio_to_b"] is not None else "-")
-    table("Ratio of medians to (a), the host", lambda s, m, st:
-          f"{st['ratio_to_a']:.2f}" if st["ratio_to_a"] is not None else "-")
+    def spread(st):
+        return f"{fmt(st['median'])} ({fmt(st['min'])}..{fmt(st['max'])})"
+
+    def rat(key):
+        return lambda st: f"{st[key]:.2f}" if st.get(key) is not None else "-"
+
+    if up:
+        table("Median (min..max)", up, [(s, spread) for s in up])
+        table("Ratio of medians to (b), veth today", up,
+              [(s, rat("ratio_to_b")) for s in up])
+        table("Ratio of medians to (a), the host", up,
+              [(s, rat("ratio_to_a")) for s in up])
+    if pods:
+        head = [f"{NAMES[s]} ({s})" for s in pods]
+        cols = [(s, spread) for s in pods]
+        if "p_on" in pods and "p_off" in pods:
+            head.append("p_on/p_off")
+            cols.append(("p_on", rat("ratio_to_p_off")))
+        if "p_on" in pods and "p_nk" in pods:
+            head.append("p_on/p_nk")
+            cols.append(("p_on", rat("ratio_to_p_nk")))
+        table("Pod to pod (p): median (min..max), ratios of medians", head, cols)
+        L.append("Pod A sends to pod B: over veth, the tcx ingress program on pod "
+                 "A's host side bpf_redirect_peer()s to pod B's pair, with "
+                 "bpf-xmit off (p_off) and on (p_on); over netkit (p_nk), pod A's "
+                 "peer program bpf_redirect()s to pod B's netkit primary "
+                 "(bpf_redirect_peer() needs tc ingress, so netkit programs "
+                 "cannot use it), whose xmit hands the packet to pod B's netkit "
+                 "peer through the backlog. Replies (rr, TCP acks) take the same "
+                 "way back. Expected: with bpf-xmit on, the program runs in pod "
+                 "A's xmit, and bpf_redirect_peer() reaches pod B through pod B's "
+                 "backlog: one backlog crossing per packet, as with the flag off "
+                 "(there: pod A's host side's backlog, then the peer redirect "
+                 "delivers to pod B in the same softirq) and as with netkit. So "
+                 "p_on should be about p_off, and must not be worse; NET_RX "
+                 "softirqs/pkt should be about 1 in all three, and receive "
+                 "passes/pkt 2 in p_off (host side, then pod B in another round), "
+                 "1 in p_on and p_nk.\n")
 
     if g:
         L.append("## Goals\n")
@@ -273,13 +339,13 @@ def main():
         L.append("")
     L.append("## Checks\n")
     L.append("- the host-side veth's bpf_xmit counters (ethtool -S) over the "
-             "warm-up (0) and the first (1) udp1 run: they must move in c only, "
-             "by the packets sent:")
+             "warm-up (0) and the first (1) udp1 run (p: pod A's, hva): they "
+             "must move in c and p_on only, by the packets sent:")
     for c in checks:
         L.append(f"  - {c}")
     if fwd:
         L.append("- packets the host IP layer forwarded during udp1 runs "
-                 "(must be 0 where the program redirects: b, c, d): "
+                 "(must be 0 where the program redirects: b, c, d, p): "
                  + ", ".join(f"{s}: {sum(f for f, _ in v)}" for s, v in fwd.items()))
     for e in ethtool:
         L.append(f"- ethtool -S at the end: {e}")
@@ -294,12 +360,13 @@ def main():
              "(rounds of __netif_receive_skb_core) per packet: 2 where the "
              "pod's packet goes through the host side's backlog first (b), "
              "1 where it is redirected in the sender's xmit (c, d) or "
-             "received once (a, e).\n")
-    have_png = plot(stats, scens, metrics, args.out, args.clock.split()[0])
+             "received once (a, e). Pod to pod (p): see its section.\n")
+    have_png = plot(stats, [("veth bpf-xmit benchmark", "b", up), ("pod to pod", "p_off", pods)],
+                    metrics, args.out, args.clock.split()[0])
     if have_png:
-        L.append(f"![ratios to (b)]({os.path.basename(args.out)}.png)\n")
+        L.append(f"![ratios to (b) and to (p_off)]({os.path.basename(args.out)}.png)\n")
     else:
-        L.append("(No plot: it shows ratios to (b), which did not run.)\n")
+        L.append("(No plot: it shows ratios to (b) and to (p_off), which did not run.)\n")
         if os.path.exists(args.out + ".png"):
             os.remove(args.out + ".png")
     with open(args.out + ".md", "w") as f:

@@ -7,7 +7,7 @@
 #                     [--smoke] [--profile]
 #
 # Scenarios (one pod-side path each; the uplink, a veth into a "remote"
-# netns with the receivers, is the same in all):
+# netns with the receivers, is the same in a to d):
 #   a  the host sends straight to the uplink (the limit)
 #   b  pod -> veth -> tcx ingress program on the host side redirects to the
 #      uplink, bpf-xmit off (veth today)
@@ -15,6 +15,11 @@
 #   d  pod -> netkit, the same program as netkit peer program
 #   e  overhead: pod -> veth -> host netns receiver, no program,
 #      bpf-xmit off (e_off) and on (e_on)
+#   p  pod to pod: pod A -> veth -> tcx ingress program on the host side
+#      bpf_redirect_peer()s to pod B's veth -> pod B (replies the same way
+#      back), bpf-xmit off (p_off) and on (p_on, both pairs); and netkit's
+#      closest equivalent (p_nk): pod A's netkit peer program bpf_redirect()s
+#      to pod B's netkit primary, whose xmit delivers to pod B
 # Metrics: udp1, udp2 (UDP pps, 32-byte datagrams, 1 and 2 flows), tcp
 # (iperf3 Mbit/s), rr (UDP ping-pong p50/p99 us), softirq (NET_RX softirqs
 # and receive-path passes per packet, from the udp1 run).
@@ -45,7 +50,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
 
-ALL_SCENARIOS=(a b c d e)
+ALL_SCENARIOS=(a b c d e p)
 ALL_METRICS=(udp1 udp2 tcp rr softirq)
 
 usage() {
@@ -93,7 +98,7 @@ if [ $profile = 1 ]; then
 	: "${reps:=1}" "${secs:=4}" "${scenarios:=c,d}"
 	metrics=udp1 warmup=0
 fi
-: "${reps:=5}" "${secs:=2}" "${scenarios:=a,b,c,d,e}" "${metrics:=udp1,udp2,tcp,rr,softirq}"
+: "${reps:=5}" "${secs:=2}" "${scenarios:=a,b,c,d,e,p}" "${metrics:=udp1,udp2,tcp,rr,softirq}"
 [[ "$reps" =~ ^[1-9][0-9]?$ ]] || { echo "bench: --reps takes 1..99" >&2; exit 2; }
 [[ "$secs" =~ ^[1-9][0-9]?$ ]] || { echo "bench: --secs takes 1..99 (whole seconds)" >&2; exit 2; }
 [[ "$clock" =~ ^(icount|host)$ ]] || { echo "bench: --clock takes icount or host" >&2; exit 2; }
@@ -174,8 +179,9 @@ log=$out/$name.log
 # A generous bound for the guest: runs take about SECS (in guest time) plus
 # a few seconds of process start-up under TCG.
 nvar=0 nruns=0
-for s in a b c d e; do [[ ,$scenarios, == *,$s,* ]] && nvar=$((nvar + 1)); done
+for s in a b c d e p; do [[ ,$scenarios, == *,$s,* ]] && nvar=$((nvar + 1)); done
 [[ ,$scenarios, == *,e,* ]] && nvar=$((nvar + 1))
+[[ ,$scenarios, == *,p,* ]] && nvar=$((nvar + 2))
 for m in udp1 udp2 tcp rr; do [[ ,$metrics, == *,$m,* ]] && nruns=$((nruns + 1)); done
 [[ ,$metrics, == *,softirq,* && ,$metrics, != *,udp1,* ]] && nruns=$((nruns + 1))
 timeout_s=$((180 + nvar * 15 + reps * nvar * nruns * (secs + 12)))

@@ -43,8 +43,8 @@ def peer(name, extra=b''):
     return attr(VETH_INFO_PEER, ifinfomsg() + ifname(name) + extra)
 
 
-def u8(v):
-    return attr(IFLA_VETH_BPF_XMIT, bytes([v]))
+def xmit(v):
+    return attr(IFLA_VETH_BPF_XMIT, struct.pack('=I', v))
 
 
 def request(body, create):
@@ -127,14 +127,14 @@ def run():
 
     print('TAP version 13')
     print('1..11')
-    refused_new('bpf-xmit 2', peer('bad1') + u8(2))
+    refused_new('bpf-xmit 2', peer('bad1') + xmit(2))
     bad = [v for v in range(2, 256)
            if request(ifinfomsg() + ifname('bad0') +
-                      linkinfo('veth', peer('bad1') + u8(v)), True)[0] == 0]
+                      linkinfo('veth', peer('bad1') + xmit(v)), True)[0] == 0]
     case('newlink: every bpf-xmit value 2..255 is refused', not bad,
          'accepted: %s' % bad if bad else '')
-    refused_new('a u32-sized bpf-xmit',
-                peer('bad1') + attr(IFLA_VETH_BPF_XMIT, struct.pack('=I', 1)))
+    refused_new('a u8-sized bpf-xmit',
+                peer('bad1') + attr(IFLA_VETH_BPF_XMIT, bytes([1])))
     refused_new('a zero-length bpf-xmit',
                 peer('bad1') + attr(IFLA_VETH_BPF_XMIT, b''))
     # rtnetlink parses every kind's linkinfo data liberally: bytes after
@@ -142,7 +142,7 @@ def run():
     # as for every other kind. Check that, and that what came before
     # them was taken as sent.
     err, text = request(ifinfomsg() + ifname('bad0') + linkinfo(
-        'veth', peer('bad1') + u8(1) +
+        'veth', peer('bad1') + xmit(1) +
         struct.pack('=HH', 64, IFLA_VETH_BPF_XMIT) + b'\1\0\0\0'), True)
     state = flag('bad0')
     ip('link', 'del', 'bad0')
@@ -151,7 +151,7 @@ def run():
          err == 0 and 'leftover' in text and state == 'on',
          'errno %d, extack "%s", bpf-xmit %s' % (err, text, state))
     refused_new('bpf-xmit inside the peer info',
-                peer('bad1', linkinfo('veth', u8(1))))
+                peer('bad1', linkinfo('veth', xmit(1))))
     # Netlink libraries that copy the whole linkinfo into the peer's: data
     # other than bpf-xmit in there is ignored, as it always was
     err, text = request(ifinfomsg() + ifname('o0') + linkinfo(
@@ -162,24 +162,24 @@ def run():
          err == 0 and made, 'errno %d, extack "%s"' % (err, text))
 
     err, text = request(ifinfomsg() + ifname('v0') +
-                        linkinfo('veth', peer('v1') + u8(1)), True)
+                        linkinfo('veth', peer('v1') + xmit(1)), True)
     case('newlink: a valid bpf-xmit 1 is taken, both ends on',
          err == 0 and flag('v0') == 'on' and flag('v1') == 'on',
          'errno %d "%s", v0 %s, v1 %s' % (err, text, flag('v0'), flag('v1')))
 
-    err, text = request(ifinfomsg(index('v1')) + linkinfo('veth', u8(7)), False)
+    err, text = request(ifinfomsg(index('v1')) + linkinfo('veth', xmit(7)), False)
     case('changelink: bpf-xmit 7 is refused, nothing changes',
          err != 0 and bool(text) and flag('v0') == 'on' and flag('v1') == 'on',
          'errno %d, extack "%s"' % (err, text))
 
     err, text = request(ifinfomsg(index('v0')) +
-                        linkinfo('veth', u8(0) + peer('v2')), False)
+                        linkinfo('veth', xmit(0) + peer('v2')), False)
     case('changelink: a new peer is refused, nothing changes',
          err != 0 and bool(text) and flag('v0') == 'on',
          'errno %d, extack "%s"' % (err, text))
 
     subprocess.run(['ip', 'link', 'add', 'd0', 'type', 'dummy'], check=True)
-    err, text = request(ifinfomsg(index('d0')) + linkinfo('dummy', u8(1)), False)
+    err, text = request(ifinfomsg(index('d0')) + linkinfo('dummy', xmit(1)), False)
     case('changelink: bpf-xmit on a dummy device is refused',
          err != 0, 'errno %d, extack "%s"' % (err, text))
     return 0 if all(results) else 1

@@ -6,7 +6,19 @@
 # attach/remove XDP on the host end, move an end between netns, take links
 # down/up and change MTU, and delete/recreate a pair. Then two counted
 # phases (pass-only: nothing may be lost; flag flips under load: nothing
-# lost or duplicated) and a kmemleak scan.
+# lost or duplicated), two more that run SECONDS each, and a kmemleak scan:
+# - cross-connected pods: pods xa and xb on pairs whose host ends (ifindex
+#   4545, 4646) bpf_redirect_peer() each pod's packets into the other pod,
+#   so a receive runs nested in the other pod's transmit. TCP bulk both
+#   ways (sha256 of each stream checked) and a request/response loop (two
+#   10-byte writes, a 1-byte reply; Nagle and delayed ACKs as by default:
+#   the delayed-ACK timer transmits with the socket locked, and the held
+#   write would come back to that socket inline). STRESS_CROSS_XMIT=off
+#   turns bpf-xmit off on these pairs (on a kernel where they deadlock).
+# - tproxy sockets closed under load: bpf_sk_assign() on hv0, inline in the
+#   pod's sender on CPU 0, while RPS queues the packets to CPU 1 and the host
+#   closes and reopens the UDP socket and TCP listener they are assigned to.
+#   Loss is expected; KASAN must stay silent (the VM runner scans dmesg).
 #
 # A debug kernel under TCG takes about a second to start a process, so the
 # loops batch their changes (ip -b, tc -b, bpftool batch): one round is
@@ -24,12 +36,12 @@ cnt=/tmp/stress
 mkdir -p $cnt $pin
 cleanup() {
 	pkill -P $$ 2>/dev/null
-	for ns in pod host host2 remote; do ip netns del $ns 2>/dev/null; done
+	for ns in pod host host2 remote xa xb; do ip netns del $ns 2>/dev/null; done
 	rm -rf $pin
 }
 trap cleanup EXIT
 
-for ns in pod host host2 remote; do
+for ns in pod host host2 remote xa xb; do
 	ip netns add $ns
 	ip -n $ns link set lo up
 	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1
@@ -192,13 +204,13 @@ echo "stress: traffic: udp sent $(cat $cnt/udp_sent) received $(cat $cnt/udp_rcv
 	"tcp $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.1f Mbit/s" % (d["end"]["sum_received"]["bits_per_second"]/1e6))' $cnt/iperf.json 2>/dev/null || echo "failed")"
 
 fail=0
-inline() {	# hv0's bpf_xmit_inline counter
-	$H ethtool -S hv0 | sed -n 's/ *bpf_xmit_inline: //p'
+inline() {	# dev: its bpf_xmit_inline counter (host netns)
+	$H ethtool -S "$1" | sed -n 's/ *bpf_xmit_inline: //p'
 }
 phase() {	# name flip(0|1): N packets pod -> remote, pass program on hv0
 	local n=1000 sent got i0
 	ip -n host link set hv0 type veth bpf-xmit on
-	i0=$(inline)
+	i0=$(inline hv0)
 	rm -f $cnt/p.*
 	udp_sink remote 198.51.100.1 10 p > $cnt/p_got &
 	wait_for $cnt/p.ready
@@ -210,7 +222,7 @@ phase() {	# name flip(0|1): N packets pod -> remote, pass program on hv0
 	wait
 	sent=$(cat $cnt/p_sent); got=$(cat $cnt/p_got)
 	echo "stress: phase '$1': sent $sent received $got" \
-		"(the program ran inline for $(($(inline) - i0)) packets)"
+		"(the program ran inline for $(($(inline hv0) - i0)) packets)"
 	[ "$sent" = "$got" ] || fail=1
 }
 end=$(($(date +%s) + 3600))
@@ -218,6 +230,163 @@ end=$(($(date +%s) + 3600))
 $H bpftool net attach tcx_ingress pinned $pin/vbx_pass dev hv0 || fail=1
 phase "pass-only, no disruption" 0
 phase "flag flips under load" 1
+
+xpod() {	# ns addr peer client|server: for $secs s, TCP bulk to and from
+	# the peer at once, and the request/response loop (the client counts
+	# rounds). Socket timeouts bound every wait. Prints
+	# "SENT RECEIVED ROUNDS ERRORS", SENT and RECEIVED as bytes:sha256.
+	ip netns exec "$1" python3 -c '
+import hashlib, os, socket, sys, threading, time
+me, peer, role, secs = sys.argv[1:5]
+end = time.time() + int(secs)
+socket.setdefaulttimeout(30)
+out = {"sent": "-", "received": "-", "rounds": 0}
+errs = []
+def accept(port):
+	with socket.create_server((me, port)) as s:
+		return s.accept()[0]
+def connect(port):
+	while True:
+		try:
+			return socket.create_connection((peer, port))
+		except ConnectionRefusedError:	# the peer is not listening yet
+			if time.time() > end:
+				raise
+			time.sleep(0.2)
+def bulk_in():
+	c = accept(5001); h = hashlib.sha256(); n = 0
+	while b := c.recv(1 << 16):
+		h.update(b); n += len(b)
+	out["received"] = "%d:%s" % (n, h.hexdigest())
+def bulk_out():
+	c = connect(5001); h = hashlib.sha256(); n = 0
+	while time.time() < end:
+		b = os.urandom(1 << 16); c.sendall(b); h.update(b); n += len(b)
+	c.shutdown(socket.SHUT_WR)
+	out["sent"] = "%d:%s" % (n, h.hexdigest())
+def rr_client():
+	c = connect(5002)
+	while time.time() < end:
+		c.sendall(b"q" * 10); c.sendall(b"q" * 10)
+		if c.recv(1) != b"r":
+			raise EOFError("no reply")
+		out["rounds"] += 1
+def rr_server():
+	c = accept(5002)
+	while True:
+		n = 0
+		while n < 20:
+			b = c.recv(20 - n)
+			if not b:
+				return
+			n += len(b)
+		c.sendall(b"r")
+def run(f):
+	try:
+		f()
+	except Exception as e:
+		errs.append("%s: %r" % (f.__name__, e))
+ts = [threading.Thread(target=run, args=(f,), name=f.__name__, daemon=True)
+	for f in (bulk_in, bulk_out, rr_client if role == "client" else rr_server)]
+for t in ts:
+	t.start()
+for t in ts:
+	t.join(max(0, end + 60 - time.time()))
+errs += [t.name + ": still running" for t in ts if t.is_alive()]
+print(out["sent"], out["received"], out["rounds"], "; ".join(errs) or "none")' \
+	"$2" "$3" "$4" "$secs"
+}
+# xa and xb: each pod's device has the MAC of the host end its packets
+# enter (bpf_redirect_peer() keeps pkt_type), and the other pod's MAC as
+# a permanent neighbour
+xmit=${STRESS_CROSS_XMIT:-on} ma=02:00:0a:09:00:01 mb=02:00:0a:09:00:02
+printf '%s\n' "link add hxa index 4545 address $mb type veth bpf-xmit $xmit peer name eth0 address $ma netns xa" \
+	"link add hxb index 4646 address $ma type veth bpf-xmit $xmit peer name eth0 address $mb netns xb" \
+	"link set hxa up" "link set hxb up" | ip -n host -b -
+for p in "xa 10.9.0.1 10.9.0.2 $mb" "xb 10.9.0.2 10.9.0.1 $ma"; do
+	read -r ns me peer mac <<< "$p"
+	printf '%s\n' "addr add $me/24 dev eth0" "link set eth0 up" \
+		"neigh replace $peer lladdr $mac dev eth0 nud permanent" | ip -n "$ns" -b -
+done
+printf '%s\n' "net attach tcx_ingress pinned $pin/vbx_to_xb dev hxa" \
+	"net attach tcx_ingress pinned $pin/vbx_to_xa dev hxb" > $cnt/x.batch
+$H bpftool batch file $cnt/x.batch >/dev/null || fail=1
+xpod xa 10.9.0.1 10.9.0.2 client > $cnt/xa &
+xpod xb 10.9.0.2 10.9.0.1 server > $cnt/xb
+wait
+read -r a_sent a_got rounds a_err < $cnt/xa
+read -r b_sent b_got _ b_err < $cnt/xb
+intact() { [ "$1" = "$2" ] && [ "${1%%:*}" -gt 0 ] 2>/dev/null; }
+intact "$a_sent" "$b_got" && intact "$b_sent" "$a_got" && match=yes || match=no
+echo "stress: phase 'cross-connected pods' (bpf-xmit $xmit): tcp bulk" \
+	"xa->xb ${a_sent%%:*} bytes, xb->xa ${b_sent%%:*} bytes, sha256 matched: $match;" \
+	"request/response rounds ${rounds:-0}; errors: xa ${a_err:-no output}, xb ${b_err:-no output}" \
+	"(the programs ran inline for $(($(inline hxa) + $(inline hxb))) packets)"
+[ $match = yes ] && [ "${rounds:-0}" -gt 0 ] && [ "$a_err" = none ] && [ "$b_err" = none ] || fail=1
+
+tp_server() {	# addr: for $secs s, open a TCP listener and a UDP socket on
+	# addr port 1234, take what comes for 20 ms, close both, sleep 5 ms,
+	# again. Prints "DATAGRAMS ACCEPTED CYCLES"
+	ip netns exec host python3 -c '
+import select, socket, sys, time
+addr = (sys.argv[1], 1234); end = time.time() + int(sys.argv[2])
+got = acc = cycles = 0
+while time.time() < end:
+	t = socket.create_server(addr)
+	u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(addr)
+	t.setblocking(False); u.setblocking(False)
+	stop = time.time() + 0.02
+	while (left := stop - time.time()) > 0:
+		for s in select.select([t, u], [], [], left)[0]:
+			try:
+				if s is u:
+					u.recv(64); got += 1
+				else:
+					t.accept()[0].close(); acc += 1
+			except BlockingIOError:
+				pass
+	t.close(); u.close(); cycles += 1
+	time.sleep(0.005)
+print(got, acc, cycles)' "$1" "$secs"
+}
+tp_client() {	# addr: for $secs s from CPU 0 of pod, UDP datagrams and
+	# nonblocking TCP connects to addr port 4321. Prints "DATAGRAMS CONNECTS"
+	ip netns exec pod taskset -c 0 python3 -c '
+import socket, struct, sys, time
+dst = (sys.argv[1], 4321); end = time.time() + int(sys.argv[2])
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+conns = []; sent = tried = 0
+while time.time() < end:
+	for _ in range(8):
+		try:
+			u.sendto(b"x", dst); sent += 1
+		except OSError:
+			pass
+	c = socket.socket(); c.setblocking(False)
+	c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+	c.connect_ex(dst); tried += 1
+	conns.append(c)
+	if len(conns) > 16:
+		conns.pop(0).close()	# a reset, leaving no TIME_WAIT
+	time.sleep(0.002)
+print(sent, tried)' "$1" "$secs"
+}
+# vbx_sk_assign replaces vbx_pass on hv0; RPS queues what it assigns in the
+# sender (on CPU 0) to CPU 1's backlog
+printf '%s\n' "net detach tcx_ingress dev hv0" \
+	"net attach tcx_ingress pinned $pin/vbx_sk_assign dev hv0" > $cnt/tp.batch
+$H bpftool batch file $cnt/tp.batch >/dev/null || fail=1
+ip netns exec host sh -c 'echo 2 > /sys/class/net/hv0/queues/rx-0/rps_cpus' || fail=1
+i0=$(inline hv0)
+tp_server 192.0.2.254 > $cnt/tp_server &
+tp_client 192.0.2.254 > $cnt/tp_client
+wait
+read -r sent tried < $cnt/tp_client
+read -r got acc cycles < $cnt/tp_server
+echo "stress: phase 'tproxy sockets closed under load': udp sent ${sent:-?} received ${got:-?}," \
+	"tcp connects ${tried:-?} accepted ${acc:-?}, socket close/reopen cycles ${cycles:-?}" \
+	"(the program ran inline for $(($(inline hv0) - i0)) packets)"
+[ "${got:-0}" -gt 0 ] && [ "${acc:-0}" -gt 0 ] || fail=1
 
 kml=/sys/kernel/debug/kmemleak
 if [ -w $kml ]; then
