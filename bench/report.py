@@ -88,7 +88,7 @@ def ratio(stats, x, ref, m):
 
 
 def goals(stats):
-    """Judge the three goals per metric, from the medians and the spread."""
+    """Judge the goals per metric, from the medians and the spread."""
     out = []
 
     def get(s, m):
@@ -105,30 +105,18 @@ def goals(stats):
         better = r >= 1 if up else r <= 1
         return r, ("within noise" if noise else "better" if better else "worse"), better
 
-    for m in SPEED:
-        res = compare("c", "d", m)
-        if res[0] is not None:
-            r, how, better = res
-            met = "met" if better or how == "within noise" else "NOT met"
-            out.append(("(c) >= (d)", m, r, how, met))
-    for m in SPEED:
-        res = compare("c", "b", m)
-        if res[0] is not None:
-            r, how, better = res
-            met = "met" if how == "better" else "NOT met"
-            out.append(("(c) clearly faster than (b)", m, r, how, met))
-    for m in SPEED:
-        res = compare("e_on", "e_off", m)
-        if res[0] is not None:
-            r, how, better = res
-            met = "met" if how == "within noise" or better else "NOT met"
-            out.append(("(e) on within noise of off", m, r, how, met))
-    for m in SPEED:
-        res = compare("p_on", "p_off", m)
-        if res[0] is not None:
-            r, how, better = res
-            met = "met" if how == "within noise" or better else "NOT met"
-            out.append(("(p) on not worse than off", m, r, how, met))
+    # goal, x, y, whether x against y meets it (from how and better)
+    for goal, x, y, meets in (
+            ("(c) >= (d)", "c", "d", lambda how, better: better or how == "within noise"),
+            ("(c) clearly faster than (b)", "c", "b", lambda how, better: how == "better"),
+            ("(e) on within noise of off", "e_on", "e_off",
+             lambda how, better: how == "within noise" or better),
+            ("(p) on not worse than off", "p_on", "p_off",
+             lambda how, better: how == "within noise" or better)):
+        for m in SPEED:
+            r, how, better = compare(x, y, m)
+            if r is not None:
+                out.append((goal, m, r, how, "met" if meets(how, better) else "NOT met"))
     return out
 
 
