@@ -29,10 +29,14 @@ SCENARIOS = {
     "p_nk": "pod to pod, netkit: pod A's netkit peer program bpf_redirect()s to pod "
             "B's netkit primary (egress), whose xmit delivers to pod B (and back)",
 }
-# The scenarios' names in the plot's legends and the pod-to-pod table
-NAMES = {"a": "a host", "b": "b veth today", "c": "c bpf-xmit", "d": "d netkit",
-         "e_off": "e flag off", "e_on": "e flag on", "p_off": "pod-to-pod veth off",
-         "p_on": "pod-to-pod veth on", "p_nk": "pod-to-pod netkit"}
+# The scenarios' short names: the plots' legends (bench/profile.py's too)
+# and the pod-to-pod table
+NAMES = {"a": "a: host, no pod (the limit)", "b": "b: veth today (bpf-xmit off)",
+         "c": "c: veth bpf-xmit on", "d": "d: netkit",
+         "e_off": "e_off: pod to host, no program, bpf-xmit off",
+         "e_on": "e_on: pod to host, no program, bpf-xmit on",
+         "p_off": "p_off: pod to pod, veth, bpf-xmit off",
+         "p_on": "p_on: pod to pod, veth, bpf-xmit on", "p_nk": "p_nk: pod to pod, netkit"}
 # Pod to pod: compared among themselves only (ratios to b or a mean nothing)
 POD = ["p_off", "p_on", "p_nk"]
 # name: (label, unit, higher is better, selected by)
@@ -138,7 +142,9 @@ set style fill solid 0.7 border -1
 set boxwidth 0.9
 set yrange [0:*]
 set xtics rotate by -15 scale 0
-set key outside right top
+set key outside right top Left reverse
+set lmargin at screen 0.06
+set rmargin at screen 0.70
 set grid ytics
 set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2
 set multiplot layout {len(panels)},1
@@ -158,7 +164,7 @@ set multiplot layout {len(panels)},1
                             vals += [float("nan")] * 3
                     f.write('"%s" %s\n' % (label, " ".join("%.4f" % v for v in vals)))
             gp += f"""
-set title "{title} (TCG VM, clock {clock}): ratio of medians to {NAMES[ref]}, bars min..max"
+set title "{title} (TCG VM, clock {clock}): ratio of medians to {NAMES[ref]}; whiskers: min..max"
 set ylabel "ratio to {NAMES[ref]}"
 array T{k}[{len(cols)}] = [{", ".join('"%s"' % NAMES[s] for s in cols)}]
 plot for [i=1:{len(cols)}] "{dat}" using (column(3*i-1)):(column(3*i)):(column(3*i+1)):xtic(1) title T{k}[i]
@@ -215,7 +221,6 @@ def main():
             kv = dict(x.split("=", 1) for x in d[3:] if "=" in x)
             if "fwd" in kv and "tx" in kv:
                 fwd.setdefault(d[1], []).append((int(kv["fwd"]), int(kv["tx"])))
-    ethtool = [" ".join(d[1:]) for d in details if d[:1] == ["ethtool"]]
     g = goals(stats)
 
     meta = {
@@ -289,7 +294,7 @@ def main():
         table("Ratio of medians to (a), the host", up,
               [(s, rat("ratio_to_a")) for s in up])
     if pods:
-        head = [f"{NAMES[s]} ({s})" for s in pods]
+        head = [NAMES[s] for s in pods]
         cols = [(s, spread) for s in pods]
         if "p_on" in pods and "p_off" in pods:
             head.append("p_on/p_off")
@@ -326,17 +331,17 @@ def main():
             L.append(f"| {a} | {METRICS[m][0]} | {r:.2f} | {how} | {v} |")
         L.append("")
     L.append("## Checks\n")
-    L.append("- the host-side veth's bpf_xmit counters (ethtool -S) over the "
-             "warm-up (0) and the first (1) udp1 run (p: pod A's, hva): they "
-             "must move in c and p_on only, by the packets sent:")
+    L.append("- the host-side veth's net:netif_ingress_xmit trace events "
+             "(inline: the hook ran in the sender's xmit; redirect: and "
+             "redirected), counted over the udp1 warm-up (0; 1 without one) "
+             "only (p: pod A's, hva): they must move in c and p_on only, by "
+             "the packets sent:")
     for c in checks:
         L.append(f"  - {c}")
     if fwd:
         L.append("- packets the host IP layer forwarded during udp1 runs "
                  "(must be 0 where the program redirects: b, c, d, p): "
                  + ", ".join(f"{s}: {sum(f for f, _ in v)}" for s, v in fwd.items()))
-    for e in ethtool:
-        L.append(f"- ethtool -S at the end: {e}")
     if failures:
         L.append("- **failed runs**: " + "; ".join(failures))
     L.append("")
@@ -357,6 +362,22 @@ def main():
         L.append("(No plot: it shows ratios to (b) and to (p_off), which did not run.)\n")
         if os.path.exists(args.out + ".png"):
             os.remove(args.out + ".png")
+    # The instruction profile is a run of its own (run.sh --profile), with its
+    # report and plot in the same directory: link them, drawing the plot if
+    # it is missing or older than the report.
+    prof = os.path.join(os.path.dirname(args.out), "profile")
+    if os.path.exists(prof + ".md"):
+        if (not os.path.exists(prof + ".png")
+                or os.path.getmtime(prof + ".png") < os.path.getmtime(prof + ".md")):
+            subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "profile.py"),
+                            "--plot", prof + ".md"], check=False)
+        L.append("Kernel instructions per packet and function, from a run of "
+                 "`make bench ARGS=--profile`: [profile.md](profile.md)"
+                 + (", ![per scenario](profile.png)" if os.path.exists(prof + ".png") else "")
+                 + "\n")
+    else:
+        L.append("(No instruction profile here: `make bench ARGS=--profile` "
+                 "writes profile.md and profile.png.)\n")
     with open(args.out + ".md", "w") as f:
         f.write("\n".join(L))
     return 0

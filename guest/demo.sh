@@ -12,13 +12,14 @@ case "$N" in ''|*[!0-9]*) echo "usage: $0 [PACKETS]" >&2; exit 2 ;; esac
 obj=$top/build/selftests/net/veth_bpf_xmit.bpf.o
 [ -f "$obj" ] || { echo "demo: $obj missing: run 'make check' or scripts/selftests.sh" >&2; exit 1; }
 pin=/sys/fs/bpf/demo
+. "$top/guest/xmit-count.sh"
 
 for ns in pod host remote; do
 	ip netns add $ns
 	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 	ip -n $ns link set lo up
 done
-trap 'for ns in pod host remote; do ip netns del $ns; done; rm -rf $pin' EXIT
+trap 'for ns in pod host remote; do ip netns del $ns; done; rm -rf $pin; xc_close demo' EXIT
 ip -n host link add hv0 type veth peer name eth0 netns pod
 ip -n host link add up0 index 4242 type veth peer name eth0 netns remote
 mac=$(ip -n host -br link show hv0 | awk '{ print $3 }')
@@ -42,13 +43,14 @@ sleep 1
 
 processed() { local s=0 p; while read -r p _; do s=$((s + 0x$p)); done < /proc/net/softnet_stat; echo $s; }
 rcvd() { ip netns exec remote awk '/^Udp:/ { if (h) { print $2; exit } h = 1 }' /proc/net/snmp; }
-stat() { ip netns exec host ethtool -S hv0 | awk -v n="$1:" '$1 == n { print $2 }'; }
+xc_open demo
+stat() { xc_get demo hv0 "$1"; }
 
 echo "demo: pod -> hv0 (tcx ingress: bpf_redirect to up0) -> remote, $N UDP packets per mode"
 printf '%-9s %10s %10s %10s %10s %10s %10s\n' bpf-xmit sent delivered backlog inline redirect pps
 for mode in off on; do
 	ip -n host link set hv0 type veth bpf-xmit $mode
-	r0=$(rcvd); p0=$(processed); i0=$(stat bpf_xmit_inline); d0=$(stat bpf_xmit_redirect)
+	r0=$(rcvd); p0=$(processed); i0=$(stat inline); d0=$(stat redirect)
 	pps=$(ip netns exec pod python3 -c '
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -62,7 +64,7 @@ print(int(n / (time.monotonic() - t)))' "$N")
 	# receive path processed beyond that went through the host's backlog.
 	backlog=$(($(processed) - p0 - got))
 	printf '%-9s %10s %10s %10s %10s %10s %10s\n' $mode $N $got $backlog \
-		$(($(stat bpf_xmit_inline) - i0)) $(($(stat bpf_xmit_redirect) - d0)) $pps
+		$(($(stat inline) - i0)) $(($(stat redirect) - d0)) $pps
 done
 echo "backlog: packets the host-side receive path processed from the per-CPU backlog"
-echo "inline/redirect: ethtool -S hv0 bpf_xmit_inline / bpf_xmit_redirect"
+echo "inline/redirect: hv0's net:netif_ingress_xmit trace events (the hook ran in the pod's xmit / and redirected), counted by guest/xmit-count.sh"

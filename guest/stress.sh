@@ -34,12 +34,15 @@ ROUND=10
 pin=/sys/fs/bpf/stress
 cnt=/tmp/stress
 mkdir -p $cnt $pin
+. "$top/guest/xmit-count.sh"
 cleanup() {
 	pkill -P $$ 2>/dev/null
 	for ns in pod host host2 remote xa xb; do ip netns del $ns 2>/dev/null; done
 	rm -rf $pin
+	xc_close stress
 }
 trap cleanup EXIT
+xc_open stress || { echo "stress: cannot count netif_ingress_xmit events (CONFIG_HIST_TRIGGERS?)"; exit 1; }
 
 for ns in pod host host2 remote xa xb; do
 	ip netns add $ns
@@ -204,8 +207,8 @@ echo "stress: traffic: udp sent $(cat $cnt/udp_sent) received $(cat $cnt/udp_rcv
 	"tcp $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.1f Mbit/s" % (d["end"]["sum_received"]["bits_per_second"]/1e6))' $cnt/iperf.json 2>/dev/null || echo "failed")"
 
 fail=0
-inline() {	# dev: its bpf_xmit_inline counter (host netns)
-	$H ethtool -S "$1" | sed -n 's/ *bpf_xmit_inline: //p'
+inline() {	# dev: packets whose hook ran inline (netif_ingress_xmit events)
+	xc_get stress "$1" inline
 }
 phase() {	# name flip(0|1): N packets pod -> remote, pass program on hv0
 	local n=1000 sent got i0

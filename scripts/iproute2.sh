@@ -1,6 +1,7 @@
 #!/bin/bash
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+logged iproute2 "$@"
 
 # Build ip and tc (and the ip man pages) from build/iproute2, incrementally
 # once configured, and link them as build/bin/ip and build/bin/tc.

@@ -3,6 +3,10 @@
 # ccache. Usage: scripts/kernel.sh [FRAGMENT...]  (default: config/base.config)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+# build/logs/kernel.log; kernel-debug.log for build/kernel-debug
+log=$(basename "$KOUT")
+case $log in kernel*) ;; *) log=kernel-$log ;; esac
+logged "$log" "$@"
 
 [ -d "$BUILD/linux/.git" ] || die "kernel: build/linux missing: run 'make tree'"
 frags=("$@")
@@ -10,15 +14,15 @@ frags=("$@")
 
 mkdir -p "$KOUT"
 cd "$BUILD/linux"
-kmake() { make -s O="$KOUT" CC="ccache gcc" HOSTCC="ccache gcc" \
+kmake() { make O="$KOUT" CC="ccache gcc" HOSTCC="ccache gcc" \
 	KBUILD_BUILD_TIMESTAMP=0 KBUILD_BUILD_USER=ci KBUILD_BUILD_HOST=ci "$@"; }
 
 step "kernel: configure ($(for f in "${frags[@]}"; do basename "$f"; done | paste -sd' ')) in $KOUT"
 cp "$KOUT/.config" "$KOUT/.config.prev" 2>/dev/null || true
-kmake x86_64_defconfig >/dev/null
+kmake -s x86_64_defconfig >/dev/null
 scripts/kconfig/merge_config.sh -m -O "$KOUT" "$KOUT/.config" \
 	kernel/configs/kvm_guest.config "${frags[@]}" >/dev/null
-kmake olddefconfig >/dev/null
+kmake -s olddefconfig >/dev/null
 # Keep timestamps (and so the incremental build) when nothing changed.
 if cmp -s "$KOUT/.config" "$KOUT/.config.prev"; then
 	touch -r "$KOUT/.config.prev" "$KOUT/.config"

@@ -4,6 +4,7 @@
 # build/selftests/, laid out as an installed kselftest tree.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+logged selftests "$@"
 
 src=$BUILD/linux/tools/testing/selftests
 out=$BUILD/selftests
@@ -15,12 +16,12 @@ objs=()
 for c in "$src"/net/*.bpf.c; do
 	objs+=("$out/net/$(basename "${c%.c}").o")
 done
-make -s -C "$src/net" OUTPUT="$out/net" "${objs[@]}" >/dev/null ||
+make -C "$src/net" OUTPUT="$out/net" "${objs[@]}" ||
 	die "selftests: building the net BPF objects failed"
 
 step "selftests: net helper programs (veth.sh, veth_bpf_xmit.sh)"
-make -s -C "$src/net" OUTPUT="$out/net" "$out/net/udpgso_bench_rx" \
-	"$out/net/udpgso_bench_tx" "$out/net/veth_bpf_xmit_link" >/dev/null ||
+make -C "$src/net" OUTPUT="$out/net" "$out/net/udpgso_bench_rx" \
+	"$out/net/udpgso_bench_tx" "$out/net/veth_bpf_xmit_link" ||
 	die "selftests: building udpgso_bench_rx/tx, veth_bpf_xmit_link failed"
 
 step "selftests: stage scripts"

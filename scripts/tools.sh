@@ -4,13 +4,14 @@
 # without its CO-RE skeletons.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+logged tools "$@"
 
 [ -d "$BUILD/linux/.git" ] || die "tools: build/linux missing: run 'make tree'"
 out=$BUILD/tools/bpftool
 mkdir -p "$out"
 step "tools: bpftool and libbpf"
-make -s -C "$BUILD/linux/tools/bpf/bpftool" OUTPUT="$out/" \
-	feature-clang-bpf-co-re=0 -j"$(nproc)" >/dev/null ||
+make -C "$BUILD/linux/tools/bpf/bpftool" OUTPUT="$out/" \
+	feature-clang-bpf-co-re=0 -j"$(nproc)" ||
 	die "tools: bpftool build failed"
 [ -x "$out/bpftool" ] || die "tools: $out/bpftool was not built"
 mkdir -p "$BUILD/bin"
