@@ -230,15 +230,15 @@ per_pkt() {
 	printf '%d.%04d' $((x / 10000)) $((x % 10000))
 }
 # run_udp REP SCEN FLOWS SECS: one UDP packet-rate run. In the udp1
-# warm-up of a veth scenario (rep 1 without a warm-up), also the check of
-# its (first) host side's netif_ingress_xmit events: the program runs in
-# veth's xmit in c and p_on only. The histogram trigger that counts them is
-# on during that run only, so that no measured run pays for it.
+# warm-up (REP 0) of a veth scenario, also the check of its (first) host
+# side's netif_ingress_xmit events: the program runs in veth's xmit in c
+# and p_on only. The histogram trigger that counts them is on during that
+# run only, so that no measured (or profiled) run pays for it.
 run_udp() {
 	local rep=$1 scen=$2 flows=$3 secs=$4 metric=udp$3 check=
 	local out n0 s0 f0 _ tx rx pps
-	[ "$flows" = 1 ] && [ "$rep" = $((WARMUP > 0 ? 0 : 1)) ] &&
-		[ -n "${FLAG[$scen]:-}" ] && check=${DEV[$scen]%% *}
+	[ "$flows" = 1 ] && [ "$rep" = 0 ] && [ -n "${FLAG[$scen]:-}" ] &&
+		check=${DEV[$scen]%% *}
 	[ -n "$check" ] && { xc_open bench_check || fail "cannot count netif_ingress_xmit events"; }
 	counters
 	n0=$NETRX s0=$SOFTNET f0=$FWD
@@ -254,7 +254,8 @@ run_udp() {
 	echo "@# $rep $scen $metric tx=$tx rx=$rx netrx=$((NETRX - n0)) softnet=$((SOFTNET - s0)) fwd=$((FWD - f0))"
 	if [ -n "$check" ]; then
 		echo "@# $rep $scen check $check: tx=$tx inline=$(xc_get bench_check "$check" inline)" \
-			"redirect=$(xc_get bench_check "$check" redirect)"
+			"redirect=$(xc_get bench_check "$check" redirect)" \
+			"deferred=$(xc_get bench_check "$check" defer)"
 		xc_close bench_check
 	fi
 	[ "$rep" = 0 ] && return 0
@@ -310,12 +311,12 @@ for m in udp1 udp2 tcp rr; do
 	fi
 done
 
-if [ "$WARMUP" -gt 0 ]; then
-	for v in "${VARIANTS[@]}"; do
-		scenario "$v"
-		run_udp 0 "$v" 1 "$WARMUP" || fail "warm-up of $v failed"
-	done
-fi
+# The warm-up; without one, a 1 s run of each veth scenario for its check
+for v in "${VARIANTS[@]}"; do
+	[ "$WARMUP" -gt 0 ] || [ -n "${FLAG[$v]:-}" ] || continue
+	scenario "$v"
+	run_udp 0 "$v" 1 $((WARMUP > 0 ? WARMUP : 1)) || fail "warm-up of $v failed"
+done
 echo "@# setup $SECONDS"	# guest seconds (icount: they skip idle time)
 
 start=$SECONDS

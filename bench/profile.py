@@ -192,7 +192,9 @@ def main():
     packets = collections.Counter()
     order = []
     cache = {}
-    for i, (_, scen, tx, rx) in enumerate(runs):
+    for i, (rep, scen, tx, rx) in enumerate(runs):
+        if rep == '0':      # a warm-up or check run: not counted
+            continue
         before = snapshot('%s.%d' % (args.snaps, 2 * i))
         after = snapshot('%s.%d' % (args.snaps, 2 * i + 1))
         for vaddr, n in after.items():
@@ -216,7 +218,7 @@ def main():
            'Kernel %s; udp1 (one flow of 32-byte UDP datagrams); %s.' %
            (kernel.group(1) if kernel else '?',
             ', '.join('%s: %d packets in %d run(s)' %
-                      (NAMES.get(s, s), packets[s], sum(r[1] == s for r in runs))
+                      (NAMES.get(s, s), packets[s], sum(r[1] == s and r[0] != '0' for r in runs))
                       for s in order)),
            'Counted by bench/tbcount.c: every instruction the guest kernel '
            'ran on both vCPUs during the runs (the receiver too), divided by the '

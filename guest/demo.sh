@@ -47,10 +47,10 @@ xc_open demo
 stat() { xc_get demo hv0 "$1"; }
 
 echo "demo: pod -> hv0 (tcx ingress: bpf_redirect to up0) -> remote, $N UDP packets per mode"
-printf '%-9s %10s %10s %10s %10s %10s %10s\n' bpf-xmit sent delivered backlog inline redirect pps
+printf '%-9s %10s %10s %10s %10s %10s %10s %10s\n' bpf-xmit sent delivered backlog inline redirect deferred pps
 for mode in off on; do
 	ip -n host link set hv0 type veth bpf-xmit $mode
-	r0=$(rcvd); p0=$(processed); i0=$(stat inline); d0=$(stat redirect)
+	r0=$(rcvd); p0=$(processed); i0=$(stat inline); d0=$(stat redirect); f0=$(stat defer)
 	pps=$(ip netns exec pod python3 -c '
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -63,8 +63,8 @@ print(int(n / (time.monotonic() - t)))' "$N")
 	# Every packet is received once by the remote end; whatever the
 	# receive path processed beyond that went through the host's backlog.
 	backlog=$(($(processed) - p0 - got))
-	printf '%-9s %10s %10s %10s %10s %10s %10s\n' $mode $N $got $backlog \
-		$(($(stat inline) - i0)) $(($(stat redirect) - d0)) $pps
+	printf '%-9s %10s %10s %10s %10s %10s %10s %10s\n' $mode $N $got $backlog \
+		$(($(stat inline) - i0)) $(($(stat redirect) - d0)) $(($(stat defer) - f0)) $pps
 done
 echo "backlog: packets the host-side receive path processed from the per-CPU backlog"
-echo "inline/redirect: hv0's net:netif_ingress_xmit trace events (the hook ran in the pod's xmit / and redirected), counted by guest/xmit-count.sh"
+echo "inline/redirect/deferred: hv0's net:netif_ingress_xmit trace events (the hook ran in the pod's xmit / and redirected / left to the receive path), counted by guest/xmit-count.sh"
