@@ -1,8 +1,10 @@
 #!/bin/bash
 # What 'make check' runs inside the VM: the series' kselftest (TAP of its
 # own), veth.sh as a regression guard (one TAP line from its exit status,
-# as the kselftest runner reports it), the netlink bad-input test and the
-# iproute2 and YNL checks. The host counts the results.
+# as the kselftest runner reports it), the netlink bad-input test, the
+# iproute2 and YNL checks, a stock ptp CNI plugin's Pod switched live, and
+# the Go netlink library's and the patched ptp plugin's bpf-xmit tests. The
+# host counts the results.
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top/build/selftests/net" || exit 1
 
@@ -37,4 +39,7 @@ esac
 tap_run "netlink bad input" "$top/guest/nl-badinput.py"
 tap_run "iproute2" "$top/guest/iproute2.sh"
 tap_run "ynl" "$top/guest/ynl.sh" "$top/build/linux"
+tap_run "cni live switch" "$top/guest/cni-live.sh"
+tap_run "netlink-go" "$top/guest/netlink-go.sh"
+tap_run "cni: ptp bpfXmit" "$top/guest/cni-bpfxmit.sh"
 exit 0

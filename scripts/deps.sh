@@ -2,6 +2,7 @@
 # Install what the project needs on a Debian 12 machine (idempotent, root).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+logged deps "$@"
 
 PKGS=(
 	"linux-source-$LINUX_SERIES=$LINUX_VERSION"
@@ -10,6 +11,10 @@ PKGS=(
 	qemu-system-x86 python3 python3-yaml python3-docutils dpkg-dev
 	iproute2 ethtool tcpdump iperf3 busybox-static gnuplot-nox
 	groff-base man-db socat file nftables
+	containernetworking-plugins golang-go
+	"golang-github-vishvananda-netlink-dev=$NETLINK_GO_VERSION" golang-github-vishvananda-netns-dev
+	golang-golang-x-sys-dev golang-github-appc-cni-dev golang-github-coreos-go-iptables-dev
+	golang-github-safchain-ethtool-dev golang-github-onsi-ginkgo-dev golang-gomega-dev
 )
 
 [ "$(id -u)" = 0 ] || die "deps: run as root (apt-get)"
@@ -45,7 +50,7 @@ done
 
 if [ ${#missing[@]} -gt 0 ] || [ -z "$stamp" ]; then
 	step "deps: apt-get update"
-	apt-get update -q >/dev/null
+	apt-get update -q
 fi
 if [ ${#missing[@]} -gt 0 ]; then
 	step "deps: install ${missing[*]}"
@@ -55,6 +60,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 				die "deps: ${p%%=*} version ${p#*=} is not served by the registry (pinned in scripts/common.sh)" ;;
 		esac
 	done
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 echo "deps: ok"

@@ -1,14 +1,17 @@
 #!/bin/bash
 # Write build/<name>'s commits on top of its base back to patches/<name>/
 # with git format-patch --cover-letter, keeping the cover letter's text.
-# Usage: scripts/export.sh linux|iproute2
+# Usage: scripts/export.sh linux|iproute2|netlink-go|cni-plugins
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 name=${1:-}
 case "$name" in
-linux|iproute2) ;;
-*) die "usage: $0 linux|iproute2" ;;
+linux) prefix="RFC PATCH v2" ;;
+iproute2) prefix="PATCH iproute2-next" ;;
+netlink-go) prefix="PATCH netlink" ;;
+cni-plugins) prefix="PATCH plugins" ;;
+*) die "usage: $0 linux|iproute2|netlink-go|cni-plugins" ;;
 esac
 tree=$BUILD/$name
 out=$TOP/patches/$name
@@ -26,7 +29,7 @@ rm -f "$out"/*.patch
 # A fixed abbreviation (12, as the kernel's submitting-patches.rst asks) so
 # the index lines do not change with the tree's object count.
 git -C "$tree" -c core.abbrev=12 format-patch -q --cover-letter --zero-commit --no-signature \
-	--subject-prefix="$([ "$name" = iproute2 ] && echo "PATCH iproute2-next" || echo "RFC PATCH v2")" \
+	--subject-prefix="$prefix" \
 	-o "$out" base..HEAD
 python3 "$SCRIPTS/cover-keep.py" "$old" "$out/0000-cover-letter.patch"
 echo "export/$name: $n patches + cover letter in patches/$name/"

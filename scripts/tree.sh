@@ -1,17 +1,23 @@
 #!/bin/bash
 # Recreate build/<name> as a git tree: a base commit holding the pristine
 # pinned source, then one commit per patch of patches/<name>/ (git am).
-# Usage: scripts/tree.sh linux|iproute2 [DIR]   (default DIR: build/<name>)
+# Usage: scripts/tree.sh linux|iproute2|netlink-go|cni-plugins [DIR]
+#   (default DIR: build/<name>)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 name=${1:-}
 case "$name" in
-linux|iproute2) ;;
-*) die "usage: $0 linux|iproute2 [DIR]" ;;
+linux) version=$LINUX_VERSION ;;
+iproute2) version=$IPROUTE2_VERSION ;;
+netlink-go) version=$NETLINK_GO_VERSION ;;
+cni-plugins) version=$CNI_PLUGINS_VERSION ;;
+*) die "usage: $0 linux|iproute2|netlink-go|cni-plugins [DIR]" ;;
 esac
 
 tree=${2:-$BUILD/$name}
+# build/logs/tree-linux.log; tree-linux-series-check.log for series-check's
+logged "tree-$name$([ "$tree" = "$BUILD/$name" ] || echo "-$(basename "$(dirname "$tree")")")" "$@"
 rm -rf "$tree"
 mkdir -p "$(dirname "$tree")"
 
@@ -26,8 +32,11 @@ if [ "$name" = linux ]; then
 	tar -C "$tmp" -xf "$tarball"
 	mv "$tmp/linux-source-$LINUX_SERIES" "$tree"
 	rmdir "$tmp"
-else
+elif [ "$name" = iproute2 ]; then
 	src=$("$SCRIPTS/fetch-iproute2.sh")
+	cp -a "$src" "$tree"
+else
+	src=$("$SCRIPTS/fetch-go.sh" "$name")
 	cp -a "$src" "$tree"
 fi
 
@@ -38,7 +47,7 @@ git config user.email "$(git -C "$TOP" config user.email)"
 # No background gc: it would race with removing the tree afterwards.
 git config gc.auto 0
 git add -A -f .
-git commit -q --no-verify -m "base: pristine $name source ($( [ "$name" = linux ] && echo "$LINUX_VERSION" || echo "$IPROUTE2_VERSION"))"
+git commit -q --no-verify -m "base: pristine $name source ($version)"
 git tag -f base >/dev/null
 
 shopt -s nullglob
