@@ -2,7 +2,8 @@
 # Host-side gates on patches/: every patch applies in order (make tree),
 # checkpatch --strict is clean on each, the cover letters are there and
 # filled in, veth.rst is valid reStructuredText and the new kernel-doc is
-# clean. Prints TAP.
+# clean; the Go series apply and leave the Go files they touch no less
+# gofmt-clean than they found them. Prints TAP.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -14,7 +15,7 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 
 echo "TAP version 13"
 tree=$BUILD/series-check
-for name in linux iproute2; do
+for name in linux iproute2 netlink-go cni-plugins; do
 	dir=$TOP/patches/$name
 	cover=$dir/0000-cover-letter.patch
 	check "$name: cover letter present and filled in" \
@@ -39,6 +40,33 @@ for p in "$TOP"/patches/linux/0*.patch "$TOP"/patches/iproute2/0*.patch; do
 	*) (cd "$BUILD/linux" && "$cp" --strict --no-tree --terse "$p") 2>&1 | sed 's/^/# /'
 	   not_ok "checkpatch --strict: $(basename "$p")" ;;
 	esac
+done
+
+# gofmt's complaints about a Go file, as sorted changed lines
+gofmt_lines() { gofmt -d "$1" | grep '^[-+][^-+]' | sort; }
+# The Go files the series in . touches where gofmt finds what it did not
+# find in the pristine file (some upstream files predate Go 1.19's gofmt)
+gofmt_new() {
+	local f was=$(mktemp --suffix=.go)
+	git diff --name-only --diff-filter=AM base HEAD -- '*.go' | while read -r f; do
+		git show "base:$f" > "$was" 2>/dev/null || : > "$was"
+		[ -z "$(comm -23 <(gofmt_lines "$f") <(gofmt_lines "$was"))" ] || echo "$f"
+	done
+	rm -f "$was"
+}
+
+# The Go series: apply each on its pristine source, gofmt what they touch
+for name in netlink-go cni-plugins; do
+	if out=$("$SCRIPTS/tree.sh" "$name" "$tree/$name" 2>&1); then
+		ok "$name: every patch applies in order"
+		unformatted=$(cd "$tree/$name" && gofmt_new)
+		[ -z "$unformatted" ] || echo "$unformatted" | sed 's/^/# gofmt: /'
+		check "$name: gofmt finds nothing new in the files the series touches" \
+			[ -z "$unformatted" ]
+	else
+		echo "$out" | sed 's/^/# /'
+		not_ok "$name: every patch applies in order"
+	fi
 done
 
 if [ $applied = 1 ]; then
