@@ -559,7 +559,10 @@ if [ $rxt = 1 ]; then
 		p == "" { next }
 		/ netif_receive_skb: / { rx[p]++ }
 		/ kfree_skb: / {
-			if ($NF ~ /^TCP_(OLD_DATA|OLD_SEQUENCE|OFOMERGE|OLD_ACK)$/) { dup[p]++; next }
+			# TCP throwing away what it already had; RFC7323_PAWS: a
+			# segment older than the timestamp TCP last took in order,
+			# an original its own retransmission overtook at a switch
+			if ($NF ~ /^TCP_(OLD_DATA|OLD_SEQUENCE|OFOMERGE|OLD_ACK|RFC7323_PAWS)$/) { dup[p]++; next }
 			drop[p]++
 			match($0, /location=[^ ]*/)
 			where[substr($0, RSTART + 9, RLENGTH - 9) " (" $NF ")", p]++
@@ -604,7 +607,7 @@ echo "# The host end, per phase: packets the Pod sent it (rx); of those, taken f
 echo "# the softnet arithmetic and by net:netif_receive_skb events; the rest (inline = rx - backlog);"
 echo "# net:netif_ingress_xmit inline and redirect (xmit-count.sh). Drops anywhere: softnet's and"
 echo "# every device's counters (drops), skb:kfree_skb events (kfree) but TCP discarding what it"
-echo "# already had (dup: TCP_OLD_DATA, _OLD_SEQUENCE, _OFOMERGE, _OLD_ACK); TCP segments the Pod"
+echo "# already had (dup: TCP_OLD_DATA, _OLD_SEQUENCE, _OFOMERGE, _OLD_ACK, _RFC7323_PAWS); TCP segments the Pod"
 echo "# retransmitted."
 printf '# %-16s %6s %7s %6s %6s %6s %6s %5s %5s %3s %7s\n' phase rx backlog events inline xc-inl xc-red drops kfree dup retrans
 declare -a RX BL IN RT DR

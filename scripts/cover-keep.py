@@ -10,8 +10,9 @@ def parts(text):
     m = re.search(r'^Subject: \[[^\]]*\] (.*(?:\n .*)*)', text, re.M)
     subject = m.group(1) if m else ''
     body = text.split('\n\n', 1)[1] if '\n\n' in text else ''
-    # The blurb ends where git's shortlog starts ("Name (N):").
-    m = re.search(r'^\S.* \(\d+\):\n', body, re.M)
+    # The blurb ends where git's shortlog starts ("Name (N):" and a
+    # subject indented by two spaces).
+    m = re.search(r'^\S.* \(\d+\):\n  \S', body, re.M)
     blurb = body[:m.start()] if m else body
     if '*** SUBJECT HERE ***' in subject:
         return None
