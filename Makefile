@@ -22,7 +22,7 @@ help:
 	@echo "  iproute2      build ip and tc, linked as build/bin/ip and build/bin/tc"
 	@echo "  tools         build bpftool, linked as build/bin/bpftool"
 	@echo "  cni           build the patched Go netlink library's tests and CNI ptp plugin into build/cni/"
-	@echo "  series-check  patches apply, checkpatch --strict, cover letters, veth.rst, kernel-doc"
+	@echo "  series-check  patches apply, checkpatch --strict, cover letters, veth.rst, kernel-doc, builds, gofmt"
 	@echo "  stress        debug kernel (KASAN, lockdep, ...) under churn, then the kselftest [ARGS=SECONDS]"
 	@echo "  bench         veth today vs bpf-xmit vs netkit vs the host, pod to pod [ARGS: bench/run.sh --help]"
 	@echo "  shell         interactive VM with the built ip, tc, bpftool first in PATH"
