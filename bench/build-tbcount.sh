@@ -2,7 +2,8 @@
 # Build the instruction-counting QEMU plugin (bench/tbcount.c) for
 # `bench/run.sh --profile` into OUTDIR and print its path. Its one
 # dependency, qemu-plugin.h, comes from the Debian source package of the
-# installed QEMU (fetched once into build/src/), so that the plugin API
+# installed QEMU (fetched once into build/src/ through scripts/apt.sh, from
+# the machine's own suite), so that the plugin API
 # matches the binary.
 # Usage: bench/build-tbcount.sh OUTDIR
 set -euo pipefail
@@ -16,7 +17,7 @@ inc=$BUILD/src/qemu-${ver#*:}/include
 if [ ! -f "$inc/qemu-plugin.h" ]; then
 	dl=$BUILD/src/qemu-${ver#*:}/dl
 	mkdir -p "$dl" "$inc"
-	(cd "$dl" && apt-get source -qq --download-only "qemu=$ver" >&2 2>/dev/null) ||
+	(cd "$dl" && "$SCRIPTS/apt.sh" source -qq --download-only "qemu=$ver" >&2 2>/dev/null) ||
 		die "tbcount: source package qemu=$ver not available (run 'make deps')"
 	orig=$(ls "$dl"/qemu_*.orig.tar.* | head -n 1)
 	tar -xf "$orig" -C "$inc" --wildcards --strip-components=3 '*/include/qemu/qemu-plugin.h'

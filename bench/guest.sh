@@ -27,8 +27,8 @@
 #   p_nk (pod to pod over netkit, l2, a peer program on both):
 #           pka  nk1  192.0.2.82/28 <- netkit -> nka  192.0.2.81
 #           pkb  nk2  192.0.2.98/28 <- netkit -> nkb  192.0.2.97
-# b and c differ only in the pair's bpf-xmit flag, which is flipped between
-# runs, as are e_off and e_on, and p_off and p_on (both pairs). "program":
+# b and c differ only in the host end's bpf-xmit flag, which is flipped between
+# runs, as are e_off and e_on, and p_off and p_on (both host ends). "program":
 # bench/redir.bpf.o as tcx ingress on hv0 and as the netkit peer program of
 # nkh; it sends IPv4 out of up0 (bpf_redirect, egress) with the MACs up1
 # expects. a: the host sends to 198.51.100.2; b, c, d: the pod sends to
@@ -90,8 +90,8 @@ for primary in nkh nka nkb; do	# peers nk0, nk1, nk2
 	"data": {"mode": "l2", "peer-info": "00000000000000000000000000000000080003006e6b3'"$n"'00"}}}')
 	n=$((n + 1))
 done
-/usr/bin/python3 "$LINUX/tools/net/ynl/cli.py" --no-schema \
-	--spec "$LINUX/Documentation/netlink/specs/rt_link.yaml" --create "${nk[@]}" \
+/usr/bin/python3 "$LINUX/tools/net/ynl/pyynl/cli.py" --no-schema \
+	--spec "$LINUX/Documentation/netlink/specs/rt-link.yaml" --create "${nk[@]}" \
 	> /dev/null || fail "netkit"
 # host_side DEV N: address, up, neighbour entry for pod N (192.0.2.16*(N-1)/28)
 host_side() {

@@ -3,10 +3,11 @@
 # on patches/netlink-go), as root on the running kernel:
 #  - ptp's own tests (build/cni/ptp.test, ginkgo), the bpfXmit specs;
 #  - build/cni/ptp run as a runtime runs it, on a Pod netns: with
-#    "bpfXmit": true the mode is on at both ends (ip -d link show) and the
-#    Pod reaches its gateway; DEL removes it all; "yes" and 2 are a CNI
-#    error (code 7) that names the option, and leave no veth on the host,
-#    no eth0 in the Pod and no address taken, and a DEL after them works.
+#    "bpfXmit": true the mode is on at the host end and off at the Pod's
+#    eth0 (per end; ip -d link show) and the Pod reaches its gateway; DEL
+#    removes it all; "yes" and 2 are a CNI error (code 7) that names the
+#    option, and leave no veth on the host, no eth0 in the Pod and no
+#    address taken, and a DEL after them works.
 # host-local comes from Debian's containernetworking-plugins (/usr/lib/cni).
 # Usage: guest/cni-bpfxmit.sh [--old-kernel]
 #   --old-kernel: the kernel has no bpf-xmit mode (the pristine veth.c):
@@ -51,7 +52,7 @@ ginkgo() { # ginkgo DESC SPECS FOCUS: the FOCUS specs, SPECS of them, all pass
 	fi
 }
 if [ $old = 0 ]; then
-	ginkgo "ptp.test: a bpfXmit link in each of the 6 spec versions: on at both ends, gateway answers, CHECK, DEL" \
+	ginkgo "ptp.test: a bpfXmit link in each of the 6 spec versions: host end on, Pod end off, gateway answers, CHECK, DEL" \
 		6 'configures and deconfigures a ptp link with bpfXmit'
 fi
 ginkgo "ptp.test: bpfXmit \"yes\" and 2 are code 7 and leave nothing; DEL after them works" \
@@ -96,7 +97,7 @@ if [ $old = 0 ]; then
 	host=$(json 'r["interfaces"][0]["name"]')
 	gw=$(json 'r["ips"][0]["gateway"]')
 	m=$(mode eth0 "$NS")
-	check "the Pod's eth0: bpf-xmit on (ip -d link show: '$m')" [ "$m" = on ]
+	check "the Pod's eth0: bpf-xmit off, the mode is per end (ip -d link show: '$m')" [ "$m" = off ]
 	m=$(mode "$host")
 	check "the host end $host: bpf-xmit on (ip -d link show: '$m')" [ "$m" = on ]
 	check "the Pod reaches its gateway $gw through the pair" pod_ping "$gw"

@@ -4,31 +4,39 @@
 # runtime calls it (CNI_COMMAND=ADD, the config on stdin, a netns as the Pod)
 # from a "host" netns of the test's own, so that the VM's netns is untouched.
 # UDP and TCP then run from the Pod to a "remote" netns behind an uplink (up0,
-# ifindex 4242) the whole time, through seven phases:
+# ifindex 4242), through seven phases:
 #   0 off            baseline: bpf-xmit off, no program; the host routes
-#   1 switching-on   while `ip link set <host end> type veth bpf-xmit on` runs
+#   1 switching-on   `ip link set <host end> type veth bpf-xmit on` runs
 #   2 on             on, no program: nothing to run inline, the backlog as before
-#   3 attaching      while `bpftool net attach tcx_ingress` attaches vbx_redirect
+#   3 attaching      `bpftool net attach tcx_ingress` attaches vbx_redirect
 #                    (bpf_redirect() to up0's egress) on the host end
 #   4 on+redirect    the Pod's packets are redirected in its own xmit
-#   5 switching-off  while `ip link set <host end> type veth bpf-xmit off` runs
+#   5 switching-off  `ip link set <host end> type veth bpf-xmit off` runs
 #   6 off+program    the program stays attached: the switch alone changes back,
 #                    and the same program runs from the backlog, as on any
 #                    veth; DEL then removes it with the device
-# It checks that not one UDP datagram (sequence numbers) or TCP byte (one
-# stream: byte count and sha256 on both sides) is lost and nothing is dropped
-# on the way, that the Pod's packets skip the host's backlog while they are
-# redirected inline (softnet_stat arithmetic; the kernel's
-# net:netif_receive_skb events on the host end, exactly), and, on a kernel
-# with net:netif_ingress_xmit, that the hook ran inline and redirected
-# (guest/xmit-count.sh). Finally CNI_COMMAND=DEL cleans up as usual.
+# In phases 1, 3 and 5 the command runs while the Pod sends: FLOW packets
+# before it, on while it runs, FLOW more after it. Between two phases the
+# traffic pauses: the sender stops writing, every byte of its TCP stream is
+# acknowledged, and the counters are read once nothing moves any more (see
+# "The backlog arithmetic"); then it resumes. So every packet is counted in
+# the phase it was sent in, by each counter, and the checks are exact: that
+# not one UDP datagram (sequence numbers) or TCP byte (one stream: bytes per
+# phase on both sides, and sha256) is lost and nothing is dropped on the
+# way; that none of the Pod's packets goes through the host's backlog while
+# they are redirected inline, and all of them do otherwise (softnet_stat
+# arithmetic; the kernel's net:netif_receive_skb events on the host end);
+# and, on a kernel with net:netif_ingress_xmit, that the hook ran inline and
+# redirected each of them (guest/xmit-count.sh). Finally CNI_COMMAND=DEL
+# cleans up as usual.
 #
 # vbx_redirect redirects every frame, ARP included, so neighbour resolution
 # across the Pod's link would stop once it is attached: both ends' entries
 # are made permanent before the baseline (a real loader answers or passes
 # ARP). The remote end has the host end's MAC, so the Pod's frames, which the
 # L2 redirect leaves as they are, are delivered; the remote answers through
-# the host's normal routing (only Pod -> remote is redirected).
+# the host's normal routing (only Pod -> remote is redirected). The uplink's
+# entries are permanent too: no ARP at all, the traffic is the test's only.
 #
 # Runs as root in the VM (scripts/vm.sh), with the patched ip first in PATH.
 # / is read-only there: the CNI state (host-local's dataDir) lives in a
@@ -64,8 +72,9 @@ PORT=9000			# UDP and TCP
 RATE=200			# UDP datagrams/s, each with a 4000-byte TCP write
 PHASES=(off switching-on on attaching on+redirect switching-off off+program)
 NPH=${#PHASES[@]}
-SLACK=10			# packets; see "The backlog arithmetic"
-WINDOW=5000			# microseconds; ditto
+FLOW=40				# packets the Pod sends before and after each switch
+STILL=0.25			# seconds; see "The backlog arithmetic"
+SETTLE=60			# seconds the counters may take to settle, at most
 
 NP=cnilive-pod-$$ NH=cnilive-host-$$ NR=cnilive-remote-$$
 PIN=/sys/fs/bpf/cnilive_$$
@@ -117,29 +126,28 @@ echo "# ptp $(dpkg-query -W -f '${Version}' containernetworking-plugins 2> /dev/
 
 # The traffic: "send" in the Pod, "recv" in the remote. A UDP datagram
 # carries its sequence number and the sender's phase; the TCP stream is one
-# connection, hashed on both sides. SIGUSR1 starts the next phase; each side
-# answers on its ack fifo with where its streams were.
+# connection, hashed on both sides. Each side takes commands, one a line, on
+# its control fifo and answers each on its ack fifo:
+#   send: "hold"  stop writing, wait until every byte written is acknowledged
+#                 (SIOCOUTQ 0: nothing of the stream in flight), then answer
+#                 (the sender starts held); "go" (when held): start the next
+#                 phase; "stop" (when held): write the totals, close the
+#                 stream, wait for the other side to close
+#   recv: "next"  (the sender held, the counters read) take what has arrived
+#                 into this phase, start the next one
+# The receiver ends when the stream does.
 cat > "$tmp/traffic.py" << 'EOF'
-import hashlib, os, select, signal, socket, struct, sys, time
+import fcntl, hashlib, os, select, socket, struct, sys, termios, time
 HDR = struct.Struct("!IB")
 DGRAM, CHUNK = 64, 4000
-role, addr, port, ackp, outp = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+role, addr, port, ctlp, ackp, outp = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
+ctl = open(ctlp, "rb", buffering=0)
 ack = open(ackp, "w", buffering=1)
-phase = 0
 
 if role == "send":
-	rate = int(sys.argv[6])
+	rate = int(sys.argv[7])
 	seq = tcp = 0
-	per = [[0, 0, 0]]		# per phase: datagrams, their bytes, TCP bytes
-	stop = False
-	def usr1(*_):
-		global phase
-		phase += 1
-		per.append([0, 0, 0])
-		ack.write("phase %d: UDP seq %d, TCP byte %d\n" % (phase, seq, tcp))
-	def term(*_):
-		global stop
-		stop = True
+	per = []			# per phase: datagrams, their bytes, TCP bytes
 	u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 	u.connect((addr, port))
 	t = socket.create_connection((addr, port), timeout=60)
@@ -147,13 +155,24 @@ if role == "send":
 	block2 = block + block
 	h = hashlib.sha256()
 	off = 0
-	signal.signal(signal.SIGUSR1, usr1)
-	signal.signal(signal.SIGTERM, term)
-	ack.write("start\n")
+	def unacked():		# bytes written and not yet acknowledged
+		return struct.unpack("i", fcntl.ioctl(t, termios.TIOCOUTQ, bytes(4)))[0]
 	step = 1.0 / rate
-	nxt = time.monotonic()
-	while not stop:
-		ph = phase
+	held = True
+	while True:
+		if held:
+			t0 = time.monotonic()
+			while unacked() and time.monotonic() - t0 < 30:
+				time.sleep(0.01)
+			ack.write("held at UDP seq %d, TCP byte %d (%d bytes unacknowledged after %.2f s)\n"
+				% (seq, tcp, unacked(), time.monotonic() - t0))
+			if ctl.readline().strip() != b"go":
+				break
+			held = False
+			per.append([0, 0, 0])
+			ph = len(per) - 1
+			ack.write("phase %d\n" % ph)
+			nxt = time.monotonic()
 		u.send(HDR.pack(seq, ph).ljust(DGRAM, b"\0"))
 		per[ph][0] += 1
 		per[ph][1] += DGRAM
@@ -166,10 +185,11 @@ if role == "send":
 		tcp += CHUNK
 		nxt += step
 		d = nxt - time.monotonic()
-		if d > 0:
-			time.sleep(d)
-		elif d < -0.2:
+		if d < -0.2:
 			nxt = time.monotonic()
+		# wait for the next datagram's time, or a command ("hold")
+		if select.select([ctl], [], [], max(d, 0))[0]:
+			held = ctl.readline().strip() == b"hold"
 	with open(outp, "w") as f:
 		f.write("total %d %d %s\n" % (seq, tcp, h.hexdigest()))
 		for k, p in enumerate(per):
@@ -180,7 +200,7 @@ if role == "send":
 		pass
 	ack.write("done\n")
 else:
-	sendp = sys.argv[6]
+	sendp = sys.argv[7]
 	l = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 	l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 	l.bind((addr, port))
@@ -191,12 +211,6 @@ else:
 	u.bind((addr, port))
 	u.setblocking(False)
 	tcpper = [0]
-	def usr1(*_):
-		global phase
-		phase += 1
-		tcpper.append(0)
-		ack.write("phase %d: TCP byte %d\n" % (phase, sum(tcpper)))
-	signal.signal(signal.SIGUSR1, usr1)
 	ack.write("ready\n")
 	c, _ = l.accept()
 	h = hashlib.sha256()
@@ -204,41 +218,56 @@ else:
 	udp = {}			# the sender's phase -> [datagrams, bytes]
 	dups = reord = 0
 	top = -1
-	last = time.monotonic()
-	while True:
-		r, _, _ = select.select([u] + ([c] if c else []), [], [], 0.5)
+	def take_udp():		# every datagram waiting
+		global dups, reord, top
+		while True:
+			try:
+				d = u.recv(2048)
+			except BlockingIOError:
+				return
+			s, ph = HDR.unpack_from(d)
+			while s >= len(seen):
+				seen.extend(bytearray(len(seen)))
+			if seen[s]:
+				dups += 1
+				continue
+			seen[s] = 1
+			if s < top:
+				reord += 1
+			top = max(top, s)
+			v = udp.setdefault(ph, [0, 0])
+			v[0] += 1
+			v[1] += len(d)
+	def take_tcp(flags=0):	# one read of the stream; False once it has ended
+		global c
+		d = c.recv(1 << 16, flags)
+		if not d:
+			c.close()
+			c = None
+			return False
+		h.update(d)
+		tcpper[-1] += len(d)
+		return True
+	while c:
+		r, _, _ = select.select([u, c, ctl], [], [])
 		if u in r:
-			while True:
-				try:
-					d = u.recv(2048)
-				except BlockingIOError:
-					break
-				s, ph = HDR.unpack_from(d)
-				while s >= len(seen):
-					seen.extend(bytearray(len(seen)))
-				if seen[s]:
-					dups += 1
-					continue
-				seen[s] = 1
-				if s < top:
-					reord += 1
-				top = max(top, s)
-				v = udp.setdefault(ph, [0, 0])
-				v[0] += 1
-				v[1] += len(d)
-			last = time.monotonic()
-		if c and c in r:
-			d = c.recv(1 << 16)
-			if d:
-				h.update(d)
-				tcpper[-1] += len(d)
-			else:
-				c.close()
-				c = None
-				last = time.monotonic()
-		# the stream has ended: wait a second for late datagrams
-		if not c and time.monotonic() - last > 1.0:
-			break
+			take_udp()
+		if c in r:
+			take_tcp()
+		if ctl in r:
+			if not ctl.readline():
+				break		# the script has gone
+			# every byte the sender wrote is acknowledged, so waiting here
+			take_udp()
+			try:
+				while c and take_tcp(socket.MSG_DONTWAIT):
+					pass
+			except BlockingIOError:
+				pass
+			tcpper.append(0)
+			ack.write("phase %d: TCP byte %d\n" % (len(tcpper) - 1, sum(tcpper)))
+	# the stream ended after the last phase, once everything had arrived
+	take_udp()
 	n = int(open(sendp).readline().split()[1])
 	missing = [s for s in range(n) if not seen[s]]
 	with open(outp, "w") as f:
@@ -297,7 +326,9 @@ fi
 { ip -n "$NP" route; ip -n "$NH" route; } | sed 's/^/# /; s/ *$//'
 
 # --- the uplink and the remote ---
+upmac=''
 ip -n "$NH" link add up0 index 4242 type veth peer name eth0 netns "$NR" &&
+	read -r _ _ upmac _ < <(ip -n "$NH" -br link show dev up0) &&
 	ip -n "$NR" link set eth0 address "$hvmac" &&
 	ip -n "$NH" addr add "$UP_ADDR/24" dev up0 &&
 	ip -n "$NR" addr add "$REMOTE/24" dev eth0 &&
@@ -306,6 +337,8 @@ ip -n "$NH" link add up0 index 4242 type veth peer name eth0 netns "$NR" &&
 	ip -n "$NR" route add "$SUBNET" via "$UP_ADDR" &&
 	ip -n "$NP" neigh replace "$gw" lladdr "$hvmac" dev eth0 nud permanent &&
 	ip -n "$NH" neigh replace "$podip" lladdr "$podmac" dev "$hv" nud permanent &&
+	ip -n "$NH" neigh replace "$REMOTE" lladdr "$hvmac" dev up0 nud permanent &&
+	ip -n "$NR" neigh replace "$UP_ADDR" lladdr "$upmac" dev eth0 nud permanent &&
 	mkdir -p "$PIN" &&
 	bpftool prog loadall "$OBJ" "$PIN" type classifier pinmaps "$PIN" ||
 	bail "setting up the uplink or loading $OBJ failed"
@@ -344,8 +377,12 @@ ip netns exec "$NR" sleep 3600 &
 hr=$!
 
 # --- traffic ---
-mkfifo "$tmp/sack" "$tmp/rack" || bail "mkfifo"
-exec {sfd}<> "$tmp/sack" {rfd}<> "$tmp/rack"
+# Each side's control and ack fifos, held open here read-write (so that no
+# open blocks), and one nothing is written to, for nap
+mkfifo "$tmp/sctl" "$tmp/sack" "$tmp/rctl" "$tmp/rack" "$tmp/nap" || bail "mkfifo"
+exec {sctl}<> "$tmp/sctl" {sfd}<> "$tmp/sack" {rctl}<> "$tmp/rctl" {rfd}<> "$tmp/rack" {nfd}<> "$tmp/nap"
+# nap SECONDS: sleep without an exec (each costs ~0.1 s under TCG)
+nap() { read -r -t "$1" -u "$nfd" _; }
 # ack FD PID: PID's next ack line into $line, waiting while PID lives
 ack() {
 	local i
@@ -355,12 +392,12 @@ ack() {
 	done
 	return 1
 }
-ip netns exec "$NR" python3 "$tmp/traffic.py" recv "$REMOTE" $PORT "$tmp/rack" "$tmp/recv.out" "$tmp/send.out" &
+ip netns exec "$NR" python3 "$tmp/traffic.py" recv "$REMOTE" $PORT "$tmp/rctl" "$tmp/rack" "$tmp/recv.out" "$tmp/send.out" &
 rpid=$!
 ack $rfd $rpid && [ "$line" = ready ] || bail "the receiver did not start"
-ip netns exec "$NP" python3 "$tmp/traffic.py" send "$REMOTE" $PORT "$tmp/sack" "$tmp/send.out" $RATE &
+ip netns exec "$NP" python3 "$tmp/traffic.py" send "$REMOTE" $PORT "$tmp/sctl" "$tmp/sack" "$tmp/send.out" $RATE &
 spid=$!
-ack $sfd $spid && [ "$line" = start ] || bail "the sender did not start"
+ack $sfd $spid && [[ $line == held* ]] || bail "the sender did not start"
 
 # --- counters ---
 #
@@ -370,43 +407,64 @@ ack $sfd $spid && [ "$line" = start ] || bail "the sender did not start"
 # backlog, each once. Every other device's received packets go that way:
 # nothing runs inline for them. veth counts a packet it hands over as its
 # peer's rx (rx_packets(X) = tx_packets(peer of X)), so the host netns's
-# counters alone, read in one go, give every device's: the Pod's eth0
-# received tx(host end), the remote's eth0 tx(up0), up0 rx(up0); the only
-# other device up is the VM's lo. So over a phase:
+# counters alone give every device's: the Pod's eth0 received tx(host end),
+# the remote's eth0 tx(up0), up0 rx(up0); the only other device up is the
+# VM's lo. So over a phase:
 #   backlog(host end) = d(processed) - d(tx(host end) + tx(up0) + rx(up0) + rx(lo))
 # The host end's rx counts every packet the Pod sent it, also those its hook
 # consumed in the Pod's xmit (redirected or dropped), which never reach a
 # backlog: that is what the mode is for; inline = d(rx(host end)) - backlog.
-# With traffic running, the two files cannot be read at one instant: they
-# are read with shell builtins one right after the other, again if that took
-# more than WINDOW microseconds (the task was held up in between), and a
-# packet or two may still be counted on either side of a phase change: the
-# test allows SLACK packets in the softnet arithmetic. The
-# net:netif_receive_skb events, ordered with the phase markers in one trace,
-# count exactly.
-declare -a S_PROC S_SNDROP S_OTHER S_HV S_DROPS S_RETR XCH S_WIN
+#
+# veth counts a packet as its peer's rx in the sender's veth_xmit(), which
+# queues it to a backlog; a receive path takes it from there later, maybe on
+# the other CPU (processed, the net:netif_receive_skb event); and TCP sends
+# segments of its own (what its buffer holds, retransmissions) after the
+# sender stops writing. Counters read while packets are on their way would
+# count some of them on one side of a phase change and the rest on the
+# other. So they are read when nothing moves: the sender holds, every byte
+# of its stream acknowledged; then the counters of the arithmetic are read
+# (shell builtins), the trace marker written, netif_ingress_xmit's histogram
+# read, and the counters read again STILL seconds later, until the two
+# readings are the same and every CPU's backlog is empty (softnet_stat's
+# column 12), SETTLE seconds at most. Nothing was counted between the two
+# readings, and no packet was half-way: the counters, the marker and the
+# histogram all stand at one instant between two packets, so every count,
+# per phase, is exact.
+declare -a S_PROC S_SNDROP S_OTHER S_HV S_DROPS S_RETR XCH S_SETTLE
 sample() {	# sample K: the counters at the start of phase K (K=$NPH: the end)
-	local k=$1 sn dh dl dp dr snmp p q x name rest other=0 hvrx=0 drops=0 sum=0 sd=0 t0 t1 try=0
+	local k=$1 sn dh dl dp dr snmp a b q x name rest other=0 hvrx=0 drops=0 sum=0 sd=0 queued
+	local try=0 t0=${EPOCHREALTIME//[!0-9]/} t1
 	local -a hdr val
-	# The counters that must agree, and the trace marker, as close together
-	# as they can be: again if the task was held up in between.
 	while :; do
 		try=$((try + 1))
-		t0=${EPOCHREALTIME//[!0-9]/}
 		IFS= read -r -d '' dh < "/proc/$hh/net/dev"
+		IFS= read -r -d '' dl < /proc/self/net/dev
 		IFS= read -r -d '' sn < /proc/net/softnet_stat
 		[ "$xc" = 1 ] && IFS= read -r -d '' "XCH[$k]" < "$TRACEFS/instances/$XC/events/net/netif_ingress_xmit/hist"
 		[ $rxt = 1 ] && echo "cnilive phase $k try $try" > "$RXT/trace_marker"
+		nap $STILL
+		a=$dh$dl$sn
+		IFS= read -r -d '' x < "/proc/$hh/net/dev"
+		b=$x
+		IFS= read -r -d '' x < /proc/self/net/dev
+		b+=$x
+		IFS= read -r -d '' x < /proc/net/softnet_stat
+		b+=$x
+		queued=0
+		while read -r _ _ _ _ _ _ _ _ _ _ _ q _; do
+			queued=$((queued + 0x${q:-0}))
+		done <<< "$sn"
 		t1=${EPOCHREALTIME//[!0-9]/}
-		if [ $((t1 - t0)) -le $WINDOW ] || [ $try -ge 20 ]; then break; fi
+		[ "$a" = "$b" ] && [ $queued = 0 ] && break
+		[ $((t1 - t0)) -lt $((SETTLE * 1000000)) ] ||
+			bail "phase $k: the counters did not settle in $SETTLE s ($try tries)"
 	done
-	S_WIN[$k]="$((t1 - t0)) us, try $try"
-	IFS= read -r -d '' dl < /proc/self/net/dev
+	S_SETTLE[$k]="in $(((t1 - t0) / 1000)) ms, try $try"
 	IFS= read -r -d '' dp < "/proc/$hp/net/dev"
 	IFS= read -r -d '' dr < "/proc/$hr/net/dev"
 	IFS= read -r -d '' snmp < "/proc/$hp/net/snmp"
-	while read -r p q _; do
-		sum=$((sum + 0x$p)) sd=$((sd + 0x$q))
+	while read -r a b _; do
+		sum=$((sum + 0x$a)) sd=$((sd + 0x$b))
 	done <<< "$sn"
 	for x in host:"$dh" root:"$dl" pod:"$dp" remote:"$dr"; do
 		while IFS=: read -r name rest; do
@@ -442,54 +500,97 @@ snmp() {
 	done < "$1"
 	echo "?"
 }
-# next_phase K: the sender and the receiver start phase K (their acks say
-# where their streams were), then the counters are read
-next_phase() {
-	local s r
-	kill -USR1 "$spid" "$rpid"
-	ack $sfd "$spid" && s=$line && ack $rfd "$rpid" && r=$line || bail "no ack for phase $1"
-	sample "$1"
-	echo "# phase $1 (${PHASES[$1]}): sender at $s; receiver at $r; counters read in ${S_WIN[$1]}"
+# boundary K: phase K starts (K=$NPH: the end). The sender holds (its ack
+# says where its streams were), the counters are read once nothing moves,
+# the receiver takes what has arrived into the phase before and starts
+# phase K, and the sender starts it.
+boundary() {
+	local k=$1 s=$line r=''
+	if [ "$k" -gt 0 ]; then
+		echo hold >&"$sctl"
+		ack $sfd "$spid" && s=$line || bail "the sender did not hold before phase $k"
+	fi
+	sample "$k"
+	if [ "$k" -gt 0 ] && [ "$k" -lt $NPH ]; then
+		echo next >&"$rctl"
+		ack $rfd "$rpid" && r="; receiver at ${line#*: }" || bail "the receiver did not start phase $k"
+	fi
+	if [ "$k" -lt $NPH ]; then
+		echo go >&"$sctl"
+		ack $sfd "$spid" && [ "$line" = "phase $k" ] || bail "the sender did not start phase $k"
+	fi
+	echo "# phase $k (${PHASES[k]:-the end}): sender $s$r; counters settled ${S_SETTLE[k]}"
 }
-# act K DESC CMD...: run CMD under traffic as phase K, output in $out
-act() {
-	local k=$1 desc=$2 rc
+# rx_now: the host end's rx packets (all the Pod sent it) into $rx
+rx_now() {
+	local name rest
+	while IFS=: read -r name rest; do
+		[ "${name// /}" = "$hv" ] || continue
+		read -r _ rx _ <<< "$rest"
+		return 0
+	done < "/proc/$hh/net/dev"
+	return 1
+}
+# flow: wait until the Pod has sent FLOW more packets (SETTLE seconds at
+# most); how many it sent in $flowed
+flow() {
+	local r0 t0=$SECONDS
+	rx_now
+	r0=$rx
+	while rx_now && [ $((rx - r0)) -lt $FLOW ] && [ $((SECONDS - t0)) -lt $SETTLE ]; do
+		nap 0.05
+	done
+	flowed=$((rx - r0))
+}
+# switch K DESC CMD...: phase K, in which CMD runs while the Pod sends; its
+# output in $out; the Pod's packets before, while and after it ran in
+# F_BEFORE, F_DURING and F_AFTER[K]
+declare -a F_BEFORE F_DURING F_AFTER
+switch() {
+	local k=$1 desc=$2 rc r0
 	shift 2
-	next_phase "$k"
+	boundary "$k"
+	flow
+	F_BEFORE[k]=$flowed
+	rx_now
+	r0=$rx
 	out=$("$@" 2>&1)
 	rc=$?
-	next_phase $((k + 1))
-	echo "# $desc: exit $rc"
+	rx_now
+	F_DURING[k]=$((rx - r0))
+	flow
+	F_AFTER[k]=$flowed
+	boundary $((k + 1))
+	echo "# $desc: exit $rc; the Pod sent ${F_BEFORE[k]} packets before, ${F_DURING[k]} while it ran, ${F_AFTER[k]} after"
 	return $rc
 }
 H() { nsenter --net="/run/netns/$NH" "$@"; }
 bpfxmit() { ip -n "$1" -d link show dev "$2" | grep -o 'bpf-xmit [a-z]*'; }
 
-sample 0
-echo "# phase 0 (${PHASES[0]}): counters read in ${S_WIN[0]}"
-sleep "$secs"
+boundary 0
+nap "$secs"
 
-if act 1 "ip link set $hv type veth bpf-xmit on" ip -n "$NH" link set "$hv" type veth bpf-xmit on &&
+if switch 1 "ip link set $hv type veth bpf-xmit on" ip -n "$NH" link set "$hv" type veth bpf-xmit on &&
 	[ "$(bpfxmit "$NH" "$hv")" = "bpf-xmit on" ] && [ "$(bpfxmit "$NP" eth0)" = "bpf-xmit on" ]; then
 	ok "switch on under traffic: ip link set $hv type veth bpf-xmit on; both ends say bpf-xmit on"
 else
 	not_ok "switch on under traffic: ip link set $hv type veth bpf-xmit on"
 	printf '%s\n' "$out" | diag
 fi
-sleep "$secs"
+nap "$secs"
 
 # one bpftool process for both (each bpftool start takes seconds under TCG)
 printf 'net attach tcx_ingress pinned %s dev %s\nnet show dev %s\n' "$PIN/vbx_redirect" "$hv" "$hv" > "$tmp/attach"
-if act 3 "bpftool net attach tcx_ingress pinned .../vbx_redirect dev $hv" H bpftool batch file "$tmp/attach" &&
+if switch 3 "bpftool net attach tcx_ingress pinned .../vbx_redirect dev $hv" H bpftool batch file "$tmp/attach" &&
 	grep -q 'tcx/ingress vbx_redirect' <<< "$out"; then
 	ok "attach under traffic: bpftool net attach tcx_ingress pinned vbx_redirect dev $hv"
 else
 	not_ok "attach under traffic: bpftool net attach tcx_ingress vbx_redirect dev $hv"
 fi
 grep -v '^$' <<< "$out" | diag
-sleep "$secs"
+nap "$secs"
 
-if act 5 "ip link set $hv type veth bpf-xmit off" ip -n "$NH" link set "$hv" type veth bpf-xmit off &&
+if switch 5 "ip link set $hv type veth bpf-xmit off" ip -n "$NH" link set "$hv" type veth bpf-xmit off &&
 	[ "$(bpfxmit "$NH" "$hv")" = "bpf-xmit off" ] && [ "$(bpfxmit "$NP" eth0)" = "bpf-xmit off" ] &&
 	out=$(H bpftool net show dev "$hv") && grep -q 'tcx/ingress vbx_redirect' <<< "$out"; then
 	ok "switch back off under traffic: both ends say bpf-xmit off; vbx_redirect stays attached"
@@ -497,17 +598,17 @@ else
 	not_ok "switch back off under traffic: ip link set $hv type veth bpf-xmit off"
 fi
 grep -v '^$' <<< "$out" | diag
-sleep "$secs"
+nap "$secs"
 
-# Stop: the sender writes its side and closes the stream; the receiver reads
-# to the end, waits a second for late datagrams, and compares.
-kill -TERM "$spid"
+# The end: the counters, once the traffic has stopped; then the sender
+# writes its side and closes the stream, and the receiver reads to the end
+# and compares.
+boundary $NPH
+echo stop >&"$sctl"
 ack $sfd "$spid" && [ "$line" = "done" ] || echo "# the sender did not finish"
 ack $rfd "$rpid" && [ "$line" = "done" ] || echo "# the receiver did not finish"
 wait "$spid" "$rpid"
 spid='' rpid=''
-sample $NPH
-echo "# the end: counters read in ${S_WIN[NPH]}"
 
 # --- what each side saw ---
 declare -A SND RCV
@@ -530,7 +631,8 @@ read -r missing missing_list <<< "${RCV[missing]:-? ?}"
 read -r dups _ <<< "${RCV[dups]:-?}"
 read -r reord _ <<< "${RCV[reordered]:-?}"
 
-# The trace, per phase (from the last marker of a phase to the next's):
+# The trace, per phase (from the last marker of a phase, written when nothing
+# moved, to the next's):
 # net:netif_receive_skb events on the host end (TR); skb:kfree_skb events,
 # every skb the kernel dropped, with its reason, of which the only ones
 # expected are TCP discarding what it already had (KU: duplicates of data
@@ -591,15 +693,15 @@ echo "# UDP: $s_n datagrams sent, $r_n received ($missing missing${missing_list:
 	"$dups duplicated, $reord out of order)"
 echo "# TCP: $s_tcp bytes sent, $r_tcp received; sha256 sent     $s_sha"
 echo "#                                             received $r_sha"
-echo "# Per phase: UDP by the phase the sender was in; TCP bytes by each side between its own"
-echo "# phase changes (the difference is what was in flight at the change)."
+echo "# Per phase: UDP by the phase the sender was in; TCP bytes the sender wrote in the phase"
+echo "# and the receiver read before the next (every byte is acknowledged at each change)."
 printf '# %-16s %19s %21s %23s\n' phase "UDP sent/rcvd" "UDP bytes sent/rcvd" "TCP bytes sent/rcvd"
-declare -a U_S T_R
+declare -a T_S T_R
 udp_ok=1
 for ((k = 0; k < NPH; k++)); do
 	read -r sp sb st <<< "${SND[phase$k]:-0 0 0}"
 	read -r rp rb rt <<< "${RCV[phase$k]:-0 0 0}"
-	U_S[k]=$sp T_R[k]=$rt
+	T_S[k]=$st T_R[k]=$rt
 	[ "$sp" = "$rp" ] && [ "$sb" = "$rb" ] || udp_ok=0
 	printf '# %-16s %9s/%-9s %10s/%-10s %11s/%-11s\n' "$k ${PHASES[k]}" "$sp" "$rp" "$sb" "$rb" "$st" "$rt"
 done
@@ -638,48 +740,49 @@ echo "# TCP: the Pod retransmitted $((S_RETR[NPH] - S_RETR[0])) segments" \
 check "UDP: all $s_n datagrams arrived, each once, in every phase" [ $udp_ok = 1 ]
 
 # 6. each command ran while the Pod was sending; nothing was dropped
-sw_ok=1
+sw_ok=1 sw=''
 for k in 1 3 5; do
-	[ "${U_S[k]}" -gt 0 ] || sw_ok=0
+	[ "${F_BEFORE[k]}" -ge $FLOW ] && [ "${F_AFTER[k]}" -ge $FLOW ] || sw_ok=0
+	sw+="${sw:+, }${F_BEFORE[k]}/${F_DURING[k]}/${F_AFTER[k]}"
 done
 for ((k = 0; k < NPH; k++)); do
 	[ "${DR[k]}" = 0 ] || sw_ok=0
 	[ $tr_ok = 0 ] || [ "${KD[k]:-x}" = 0 ] || sw_ok=0
 done
-check "each change ran while the Pod was sending (${U_S[1]}, ${U_S[3]} and ${U_S[5]} datagrams meanwhile); nothing dropped in any phase" [ $sw_ok = 1 ]
+check "each change ran while the Pod was sending (its packets before/while/after each: $sw); nothing dropped in any phase" [ $sw_ok = 1 ]
 
 # 7. TCP: one stream, every byte
 tcp_ok=0
 [ "$s_tcp" -gt 0 ] && [ "$s_tcp" = "$r_tcp" ] && [ "$s_sha" = "$r_sha" ] && tcp_ok=1
 check "TCP: $s_tcp bytes sent, $r_tcp received, sha256 equal" [ $tcp_ok = 1 ]
 
-# 8. TCP kept going through every phase
+# 8. TCP kept going through every phase, and what was written in a phase
+# arrived in it
 tcp_ok=1
 for ((k = 0; k < NPH; k++)); do
-	[ "${T_R[k]}" -gt 0 ] || tcp_ok=0
+	[ "${T_R[k]}" -gt 0 ] && [ "${T_R[k]}" = "${T_S[k]}" ] || tcp_ok=0
 done
-check "TCP: data arrived in every phase (${T_R[*]} bytes)" [ $tcp_ok = 1 ]
+check "TCP: every phase's bytes arrived in that phase (${T_R[*]})" [ $tcp_ok = 1 ]
 
-near() { [ $(($1 - $2)) -le "$SLACK" ] && [ $(($2 - $1)) -le "$SLACK" ]; }
-tr_near() { [ $tr_ok = 0 ] || near "${TR[$1]:-0}" "$2"; }	# left out if the trace lost events
+# the events on the host end in phase K are N (left out if the trace lost events)
+tr_is() { [ $tr_ok = 0 ] || [ "${TR[$1]:-x}" = "$2" ]; }
 
 # 9. off, and on without a program: every packet through the backlog
 ok9=1
 for k in 0 2; do
-	[ "${RX[k]}" -gt 0 ] && near "${BL[k]}" "${RX[k]}" && tr_near $k "${RX[k]}" || ok9=0
+	[ "${RX[k]}" -gt 0 ] && [ "${BL[k]}" = "${RX[k]}" ] && tr_is $k "${RX[k]}" || ok9=0
 done
-check "off, and on with no program: the Pod's packets went through the host's backlog (${BL[0]} of ${RX[0]}, ${BL[2]} of ${RX[2]})" [ $ok9 = 1 ]
+check "off, and on with no program: the Pod's packets went through the host's backlog (softnet ${BL[0]}, events ${TR[0]:--}, of ${RX[0]}; ${BL[2]}, ${TR[2]:--}, of ${RX[2]})" [ $ok9 = 1 ]
 
 # 10. on, redirecting: none through the backlog
 ok10=1
-[ "${RX[4]}" -gt 0 ] && near "${BL[4]}" 0 || ok10=0
-[ $tr_ok = 0 ] || [ "${TR[4]:-x}" = 0 ] || ok10=0
+[ "${RX[4]}" -gt 0 ] && [ "${BL[4]}" = 0 ] && tr_is 4 0 || ok10=0
 check "on, redirecting: none of the Pod's ${RX[4]} packets went through the host's backlog (softnet ${BL[4]}, events ${TR[4]:--})" [ $ok10 = 1 ]
 
 # 11. back off, program kept: through the backlog again
 ok11=0
-[ "${RX[6]}" -gt 0 ] && near "${BL[6]}" "${RX[6]}" && tr_near 6 "${RX[6]}" && ok11=1
-check "back off, program kept: through the backlog again (${BL[6]} of ${RX[6]})" [ $ok11 = 1 ]
+[ "${RX[6]}" -gt 0 ] && [ "${BL[6]}" = "${RX[6]}" ] && tr_is 6 "${RX[6]}" && ok11=1
+check "back off, program kept: through the backlog again (softnet ${BL[6]}, events ${TR[6]:--}, of ${RX[6]})" [ $ok11 = 1 ]
 
 # 12. the kernel's own count of what the hook did in the Pod's xmit
 case $xc in
@@ -688,7 +791,7 @@ none) skip "net:netif_ingress_xmit: inline runs and redirects" "kernel without t
 1)
 	xi4=$((XI[5] - XI[4])) xr4=$((XR[5] - XR[4]))
 	ok12=0
-	near $xi4 "${RX[4]}" && near $xr4 "${RX[4]}" &&
+	[ $xi4 = "${RX[4]}" ] && [ $xr4 = "${RX[4]}" ] &&
 		[ $((XI[1] - XI[0])) = 0 ] && [ $((XI[3] - XI[2])) = 0 ] && [ $((XI[7] - XI[6])) = 0 ] && ok12=1
 	check "net:netif_ingress_xmit: on, redirecting, the hook ran inline for all ${RX[4]} and redirected them ($xi4, $xr4); none inline in off, on with no program, off+program" [ $ok12 = 1 ]
 	;;

@@ -1,15 +1,18 @@
 #!/bin/bash
 # TAP test of ip's veth bpf-xmit option (patches/iproute2) against the
-# kernel's IFLA_VETH_BPF_XMIT (patches/linux). Runs as root, on the patched
-# kernel, with the built ip first in PATH; everything happens in a netns of
-# its own. The man page case needs the iproute2 source tree: IPROUTE2_SRC,
-# or the tree the ip in PATH was built in.
-# Usage: guest/iproute2.sh
+# kernel's IFLA_VETH_BPF_XMIT (patches/linux), v3: the mode is per end. The
+# new device's value comes from the top-level veth data, the peer's from
+# "peer ... type veth bpf-xmit on|off"; "ip link set A type veth bpf-xmit"
+# changes A only. Runs as root, on the patched kernel, with the built ip
+# first in PATH; everything happens in a netns of its own. The man page case
+# needs the iproute2 source tree: IPROUTE2_SRC, or the tree the ip in PATH
+# was built in.
+# Usage: guest/iproute2-v3.sh
 set -u
 
 NS=bpfxmit-ip-$$
 . "$(dirname "$0")/tap.sh"
-tap_start 11
+tap_start 20
 echo "# ip: $(command -v ip) ($(ip -V 2>&1)), kernel $(uname -r)"
 if ! ip netns add "$NS"; then
 	echo "Bail out! cannot create netns $NS (not root?)"
@@ -20,15 +23,16 @@ ipn() { ip -n "$NS" "$@"; }
 no_veth() { [ -z "$(ipn -o link show type veth)" ]; }
 nlines() { printf '%s' "$1" | awk 'END { print NR }'; }
 
-# A bad command line fails with exactly one line on stderr naming
-# bpf-xmit, before anything reaches the kernel: no device appears.
-parse_error() { # parse_error DESC ARGS...
-	local desc=$1 err rc
-	shift
+# A bad command line fails with exactly one line on stderr naming WORD
+# (bpf-xmit or the wrong word), before anything reaches the kernel: no
+# device appears.
+parse_error() { # parse_error DESC WORD ARGS...
+	local desc=$1 word=$2 err rc
+	shift 2
 	err=$(ipn link add "$@" 2>&1 >/dev/null)
 	rc=$?
 	if [ "$rc" -ne 0 ] && [ "$(nlines "$err")" -eq 1 ] &&
-	   [[ $err == *bpf-xmit* ]] && no_veth; then
+	   [[ $err == *"$word"* ]] && no_veth; then
 		ok "$desc"
 	else
 		not_ok "$desc"
@@ -38,12 +42,30 @@ parse_error() { # parse_error DESC ARGS...
 	fi
 	ipn link del vp0 2>/dev/null
 }
-parse_error "bad value: bpf-xmit yes" vp0 type veth bpf-xmit yes peer name vp1
-parse_error "missing value: bpf-xmit at the end" vp0 type veth bpf-xmit
-parse_error "trailing garbage: bpf-xmit on on" vp0 type veth bpf-xmit on on peer name vp1
+parse_error "bad value: bpf-xmit yes" bpf-xmit \
+	vp0 type veth bpf-xmit yes peer name vp1
+parse_error "missing value: bpf-xmit at the end" bpf-xmit \
+	vp0 type veth bpf-xmit
+parse_error "trailing garbage: bpf-xmit on on" bpf-xmit \
+	vp0 type veth bpf-xmit on on peer name vp1
+# The same for the peer's own options, after "peer ... type veth".
+parse_error "peer: bad value: type veth bpf-xmit yes" bpf-xmit \
+	vp0 type veth peer name vp1 type veth bpf-xmit yes
+parse_error "peer: missing value: type veth bpf-xmit at the end" bpf-xmit \
+	vp0 type veth peer name vp1 type veth bpf-xmit
+parse_error "peer: trailing garbage: type veth bpf-xmit on on" bpf-xmit \
+	vp0 type veth peer name vp1 type veth bpf-xmit on on
+parse_error "peer: another type than veth: type bridge" bridge \
+	vp0 type veth peer name vp1 type bridge
+parse_error "peer: unknown option after type veth: foo" foo \
+	vp0 type veth peer name vp1 type veth foo
+parse_error "peer: no nested peer: type veth peer name vp2" peer \
+	vp0 type veth peer name vp1 type veth peer name vp2
 
 check "usage documents [ bpf-xmit { on | off } ]" \
 	grep -qF '[ bpf-xmit { on | off } ]' <(ip link help veth 2>&1)
+check "usage documents peer <options> [ type veth ... ]" \
+	grep -qF 'peer <options> [ type veth' <(ip link help veth 2>&1)
 
 # What ip -d link show prints for DEV: "on", "off", or nothing.
 text() { ipn -d link show dev "$1" | grep -o 'bpf-xmit [a-z]*' | cut -d' ' -f2 | paste -sd,; }
@@ -54,33 +76,40 @@ import json, sys
 v = json.load(sys.stdin)[0].get("linkinfo", {}).get("info_data", {}).get("bpf_xmit")
 print("missing" if v is None else json.dumps(v))'
 }
-# both_text WANT DEV1 DEV2 / both_json WANT DEV1 DEV2 / both TEXT JSON DEV1 DEV2
-both_text() {
+# Each end reports its own value.
+# ends_text DEV1 WANT1 DEV2 WANT2: ip -d link show prints "bpf-xmit WANTn"
+# (on or off) for DEVn; ends_json: ip -j reports the matching true/false;
+# ends: both.
+ends_text() {
 	local a b
-	a=$(text "$2")
+	a=$(text "$1")
 	b=$(text "$3")
-	[ "$a" = "$1" ] && [ "$b" = "$1" ] && return 0
-	echo "$2: bpf-xmit '$a', $3: bpf-xmit '$b', want '$1'" | diag
-	ipn -d link show dev "$2" | diag
+	[ "$a" = "$2" ] && [ "$b" = "$4" ] && return 0
+	echo "$1: bpf-xmit '$a' (want '$2'), $3: bpf-xmit '$b' (want '$4')" | diag
+	ipn -d link show dev "$1" | diag
+	ipn -d link show dev "$3" | diag
 	return 1
 }
-both_json() {
+jbool() { if [ "$1" = on ]; then echo true; else echo false; fi; }
+ends_json() {
 	local a b
-	a=$(json "$2")
+	a=$(json "$1")
 	b=$(json "$3")
-	[ "$a" = "$1" ] && [ "$b" = "$1" ] && return 0
-	echo "$2: bpf_xmit $a, $3: bpf_xmit $b, want $1" | diag
+	[ "$a" = "$(jbool "$2")" ] && [ "$b" = "$(jbool "$4")" ] && return 0
+	echo "$1: bpf_xmit $a (want $(jbool "$2")), $3: bpf_xmit $b (want $(jbool "$4"))" | diag
 	return 1
 }
-both() { both_text "$1" "$3" "$4" && both_json "$2" "$3" "$4"; }
+ends() { ends_text "$@" && ends_json "$@"; }
 
 kernel_cases=(
-	"add bpf-xmit on: ip -d link show prints bpf-xmit on on both ends"
-	"ip -j -d link show: \"bpf_xmit\": true on both ends"
-	"set bpf-xmit off on the peer end: both ends off"
-	"set bpf-xmit on without peer: both ends on"
-	"set bpf-xmit yes: one error line, nothing changes"
+	"add bpf-xmit on: ip -d link show prints on for the device, off for its peer"
+	"ip -j -d link show: \"bpf_xmit\": true for the device, false for its peer"
+	"add peer ... type veth bpf-xmit on: device off, peer on"
+	"add bpf-xmit on peer ... mtu 1400 type veth bpf-xmit on: both on, peer mtu 1400"
 	"add without bpf-xmit: both ends report bpf-xmit off"
+	"set bpf-xmit on on a device: it is on, its peer stays off"
+	"set bpf-xmit off on a peer end: it is off, the other end stays on"
+	"set bpf-xmit yes: one error line, nothing changes"
 )
 err=$(ipn link add va type veth bpf-xmit on peer name vb 2>&1)
 rc=$?
@@ -94,14 +123,30 @@ if [ "$rc" -ne 0 ]; then
 		if [ -n "$why" ]; then skip "$c" "$why"; else not_ok "$c"; fi
 	done
 else
-	check "${kernel_cases[0]}" both_text on va vb
-	check "${kernel_cases[1]}" both_json true va vb
+	check "${kernel_cases[0]}" ends_text va on vb off
+	check "${kernel_cases[1]}" ends_json va on vb off
 
-	ipn link set dev vb type veth bpf-xmit off 2>&1 | diag
-	check "${kernel_cases[2]}" both off false va vb
+	ipn link add vc type veth peer name vd type veth bpf-xmit on 2>&1 | diag
+	check "${kernel_cases[2]}" ends vc off vd on
 
-	ipn link set dev va type veth bpf-xmit on 2>&1 | diag
-	check "${kernel_cases[3]}" both on true va vb
+	ipn link add ve type veth bpf-xmit on \
+		peer name vf mtu 1400 type veth bpf-xmit on 2>&1 | diag
+	both_on_mtu() {
+		ends ve on vf on || return 1
+		ipn -o link show dev vf | grep -q ' mtu 1400 ' && return 0
+		ipn -o link show dev vf | diag
+		return 1
+	}
+	check "${kernel_cases[3]}" both_on_mtu
+
+	ipn link add vg type veth peer name vh 2>&1 | diag
+	check "${kernel_cases[4]}" ends vg off vh off
+
+	ipn link set dev vg type veth bpf-xmit on 2>&1 | diag
+	check "${kernel_cases[5]}" ends vg on vh off
+
+	ipn link set dev vf type veth bpf-xmit off 2>&1 | diag
+	check "${kernel_cases[6]}" ends vf off ve on
 
 	set_rejected() {
 		local err rc
@@ -109,12 +154,9 @@ else
 		rc=$?
 		printf '%s\n' "$err" | diag
 		[ "$rc" -ne 0 ] && [ "$(nlines "$err")" -eq 1 ] &&
-			[[ $err == *bpf-xmit* ]] && both on true va vb
+			[[ $err == *bpf-xmit* ]] && ends va on vb off
 	}
-	check "${kernel_cases[4]}" set_rejected
-
-	ipn link add vc type veth peer name vd 2>&1 | diag
-	check "${kernel_cases[5]}" both_text off vc vd
+	check "${kernel_cases[7]}" set_rejected
 fi
 
 # ip-link(8) renders without warnings. The build makes ip-link.8 from
@@ -149,7 +191,8 @@ else
 		rc=$?
 		printf '%s\n' "$warn" | diag
 		[ "$rc" -eq 0 ] && [ -z "$warn" ] &&
-			grep -q "bpf-xmit on peer name veth1" "$page"
+			grep -q "bpf-xmit on peer name veth1" "$page" &&
+			grep -q "peer name veth1 type veth bpf-xmit on" "$page"
 	}
 	check "$desc" renders
 	rm -f "/tmp/$NS-ip-link.8"

@@ -16,7 +16,8 @@ tests=(TestLinkAddDelVeth TestLinkAddVethWithDefaultTxQLen
 	TestLinkAddVethWithZeroTxQLen TestVethPeerNs TestVethPeerNs2
 	TestVethPeerIndex TestLinkModifyVeth)
 case "${1:-}" in
-"") tests+=(TestVethBpfXmitCreate TestVethBpfXmitModify TestVethBpfXmitUnset) ;;
+"") tests+=(TestVethBpfXmitCreate TestVethBpfXmitModify TestVethBpfXmitSubscribe
+	TestVethBpfXmitUnset) ;;
 --old-kernel) tests+=(TestVethBpfXmitUnsupported) ;;
 *) echo "usage: $0 [--old-kernel]" >&2; exit 2 ;;
 esac

@@ -126,7 +126,7 @@ def run():
              (err, text, 'absent' if gone else 'CREATED'))
 
     print('TAP version 13')
-    print('1..11')
+    print('1..13')
     refused_new('bpf-xmit 2', peer('bad1') + xmit(2))
     bad = [v for v in range(2, 256)
            if request(ifinfomsg() + ifname('bad0') +
@@ -150,8 +150,18 @@ def run():
          'the attributes before it are taken',
          err == 0 and 'leftover' in text and state == 'on',
          'errno %d, extack "%s", bpf-xmit %s' % (err, text, state))
-    refused_new('bpf-xmit inside the peer info',
-                peer('bad1', linkinfo('veth', xmit(1))))
+    refused_new('bpf-xmit 2 inside the peer info',
+                peer('bad1', linkinfo('veth', xmit(2))))
+    refused_new('a u8-sized bpf-xmit inside the peer info',
+                peer('bad1', linkinfo('veth', attr(IFLA_VETH_BPF_XMIT,
+                                                   bytes([1])))))
+    # The peer's own linkinfo data sets the peer's end, and only that
+    err, text = request(ifinfomsg() + ifname('q0') + linkinfo(
+        'veth', peer('q1', linkinfo('veth', xmit(1)))), True)
+    case('newlink: bpf-xmit inside the peer info sets the peer\'s end only',
+         err == 0 and flag('q0') == 'off' and flag('q1') == 'on',
+         'errno %d "%s", q0 %s, q1 %s' % (err, text, flag('q0'), flag('q1')))
+    ip('link', 'del', 'q0')
     # Netlink libraries that copy the whole linkinfo into the peer's: data
     # other than bpf-xmit in there is ignored, as it always was
     err, text = request(ifinfomsg() + ifname('o0') + linkinfo(
@@ -163,13 +173,13 @@ def run():
 
     err, text = request(ifinfomsg() + ifname('v0') +
                         linkinfo('veth', peer('v1') + xmit(1)), True)
-    case('newlink: a valid bpf-xmit 1 is taken, both ends on',
-         err == 0 and flag('v0') == 'on' and flag('v1') == 'on',
+    case('newlink: a valid bpf-xmit 1 is taken for the new end, not its peer',
+         err == 0 and flag('v0') == 'on' and flag('v1') == 'off',
          'errno %d "%s", v0 %s, v1 %s' % (err, text, flag('v0'), flag('v1')))
 
     err, text = request(ifinfomsg(index('v1')) + linkinfo('veth', xmit(7)), False)
     case('changelink: bpf-xmit 7 is refused, nothing changes',
-         err != 0 and bool(text) and flag('v0') == 'on' and flag('v1') == 'on',
+         err != 0 and bool(text) and flag('v0') == 'on' and flag('v1') == 'off',
          'errno %d, extack "%s"' % (err, text))
 
     err, text = request(ifinfomsg(index('v0')) +

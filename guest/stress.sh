@@ -19,6 +19,11 @@
 #   pod's sender on CPU 0, while RPS queues the packets to CPU 1 and the host
 #   closes and reopens the UDP socket and TCP listener they are assigned to.
 #   Loss is expected; KASAN must stay silent (the VM runner scans dmesg).
+# - the same, through each exit that leaves hv0's receive path after the
+#   assignment (SECONDS/2 each): mirred ingress to hx1 (ifindex 4343), an
+#   ingress redirect to hx1, a peer redirect into host2, RPS queuing the
+#   packets to CPU 1 on the target. The assignment must be dropped at the
+#   exit: a socket carried past it would be used after the host closed it.
 #
 # A debug kernel under TCG takes about a second to start a process, so the
 # loops batch their changes (ip -b, tc -b, bpftool batch): one round is
@@ -28,7 +33,7 @@ set -u
 secs=${1:-180}
 top=$(cd "$(dirname "$0")/.." && pwd)
 obj=$top/build/selftests/net/veth_bpf_xmit.bpf.o
-xdp=$top/build/selftests/net/xdp_dummy.bpf.o
+xdp=$top/build/selftests/net/lib/xdp_dummy.bpf.o
 link=$top/build/selftests/net/veth_bpf_xmit_link
 ROUND=10
 pin=/sys/fs/bpf/stress
@@ -392,6 +397,42 @@ echo "stress: phase 'tproxy sockets closed under load': udp sent ${sent:-?} rece
 	"tcp connects ${tried:-?} accepted ${acc:-?}, socket close/reopen cycles ${cycles:-?}" \
 	"(the program ran inline for $(($(inline hv0) - i0)) packets)"
 [ "${got:-0}" -gt 0 ] && [ "${acc:-0}" -gt 0 ] || fail=1
+
+# The exits: hx1 (4343) in host, its peer in host2 with hv0's address, so
+# that what reaches either is delivered locally, past a socket lookup
+ip -n host link add hx1 index 4343 type veth peer name eth0 netns host2 &&
+	ip -n host2 addr add 192.0.2.254/24 dev eth0 &&
+	ip -n host link set hx1 up && ip -n host2 link set eth0 up &&
+	ip netns exec host sh -c 'echo 2 > /sys/class/net/hx1/queues/rx-0/rps_cpus' &&
+	ip netns exec host2 sh -c 'echo 2 > /sys/class/net/eth0/queues/rx-0/rps_cpus' ||
+	fail=1
+all=$secs
+secs=$(((all + 1) / 2))
+for exit in mirred ingress peer; do
+	prog=vbx_sk_assign_$exit
+	[ $exit = mirred ] && prog=vbx_sk_assign_next
+	printf '%s\n' "net detach tcx_ingress dev hv0" \
+		"net attach tcx_ingress pinned $pin/$prog dev hv0" > $cnt/tp.batch
+	$H bpftool batch file $cnt/tp.batch >/dev/null || fail=1
+	if [ $exit = mirred ]; then
+		$H tc qdisc add dev hv0 clsact &&
+		$H tc filter add dev hv0 ingress matchall \
+			action mirred ingress redirect dev hx1 || fail=1
+	fi
+	i0=$(inline hv0)
+	tp_server 192.0.2.254 > $cnt/tp_server &
+	tp_client 192.0.2.254 > $cnt/tp_client
+	wait
+	[ $exit = mirred ] && $H tc qdisc del dev hv0 clsact
+	read -r sent tried < $cnt/tp_client
+	read -r got acc cycles < $cnt/tp_server
+	echo "stress: phase 'tproxy, then $exit': udp sent ${sent:-?} to the proxy's socket ${got:-?}," \
+		"tcp connects ${tried:-?} accepted ${acc:-?}, close/reopen cycles ${cycles:-?}" \
+		"(inline for $(($(inline hv0) - i0)) packets)"
+	# the assignment is dropped at the exit: nothing reaches the proxy's socket
+	[ "${got:-1}" = 0 ] && [ "${acc:-1}" = 0 ] && [ "${cycles:-0}" -gt 0 ] || fail=1
+done
+secs=$all
 
 kml=/sys/kernel/debug/kmemleak
 if [ -w $kml ]; then

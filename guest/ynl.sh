@@ -1,20 +1,21 @@
 #!/bin/bash
-# TAP test of veth's IFLA_VETH_BPF_XMIT through the YNL CLI and the rt_link
-# spec (linkinfo-veth-attrs): create a pair with bpf-xmit on, check both ends
-# with ip -d link and YNL getlink, turn it off from the other end, check
-# again, and check that the kernel refuses bad input. Runs as root on the
+# TAP test of veth's IFLA_VETH_BPF_XMIT through the YNL CLI and the rt-link
+# spec (linkinfo-veth-attrs): create a pair with bpf-xmit on for the new
+# end, check that end and its peer (off: the mode is per end) with ip -d link
+# and YNL getlink, turn the peer's on and the first end's off, check again,
+# and check that the kernel refuses bad input. Runs as root on the
 # patched kernel (python3 with PyYAML, the patched ip first in PATH), in a
 # netns of its own.
-# Usage: guest/ynl.sh [LINUX_TREE]   (holds the spec and tools/net/ynl/cli.py;
+# Usage: guest/ynl.sh [LINUX_TREE]   (holds the spec and tools/net/ynl/pyynl/cli.py;
 #        default: build/linux next to this script's directory)
 set -u
 
 TREE=${1:-$(dirname "$0")/../build/linux}
-SPEC=$TREE/Documentation/netlink/specs/rt_link.yaml
-CLI=$TREE/tools/net/ynl/cli.py
+SPEC=$TREE/Documentation/netlink/specs/rt-link.yaml
+CLI=$TREE/tools/net/ynl/pyynl/cli.py
 NS=bpfxmit-ynl-$$
 . "$(dirname "$0")/tap.sh"
-tap_start 13
+tap_start 14
 echo "# tree: $TREE, ip: $(command -v ip), kernel $(uname -r)"
 for f in "$SPEC" "$CLI"; do
 	[ -f "$f" ] || { echo "Bail out! no $f"; exit 1; }
@@ -81,17 +82,20 @@ yn "ynl newlink --create veth0 (bpf-xmit 1, peer veth1)" pass \
 	\"linkinfo\": {\"kind\": \"veth\", \"data\": {\"bpf-xmit\": 1,
 	\"peer\": \"$PEER_HEX\"}}}"
 ip_says veth0 on
-ip_says veth1 on
+ip_says veth1 off
 ynl_says veth0 1
-ynl_says veth1 1
+ynl_says veth1 0
 
-yn "ynl newlink veth1 (no --create): bpf-xmit 0 from the other end" pass \
+yn "ynl newlink veth1 (no --create): bpf-xmit 1 for the peer's end" pass \
 	--do newlink --json '{"ifname": "veth1",
+	"linkinfo": {"kind": "veth", "data": {"bpf-xmit": 1}}}'
+yn "ynl newlink veth0 (no --create): bpf-xmit 0 for the first end" pass \
+	--do newlink --json '{"ifname": "veth0",
 	"linkinfo": {"kind": "veth", "data": {"bpf-xmit": 0}}}'
 ip_says veth0 off
-ip_says veth1 off
+ip_says veth1 on
 ynl_says veth0 0
-ynl_says veth1 0
+ynl_says veth1 1
 
 # Bad input: the kernel refuses it with an extack pointing into linkinfo
 # data, and nothing changes (checked below). YNL of this tree prints the

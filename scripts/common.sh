@@ -4,9 +4,12 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SCRIPTS=$TOP/scripts
 BUILD=$TOP/build
 
-LINUX_SERIES=6.12
-LINUX_VERSION=6.12.117-1~deb12u1
-IPROUTE2_VERSION=6.1.0-3
+# Debian's unstable suite (scripts/apt.sh): linux-source-7.2 7.2.13-1.
+# iproute2: Debian testing's 7.2.0-1 source package; unstable's 7.3.0-1 lists
+# its source, but the registry answers 404 for its .dsc and tarballs.
+LINUX_SERIES=7.2
+LINUX_VERSION=7.2.13-1
+IPROUTE2_VERSION=7.2.0-1
 # Go: the vishvananda/netlink library and the CNI plugins (Debian source packages)
 NETLINK_GO_VERSION=1.1.0.125.gf243826-4
 CNI_PLUGINS_VERSION=1.1.1+ds1-3

@@ -5,7 +5,6 @@ set -euo pipefail
 logged deps "$@"
 
 PKGS=(
-	"linux-source-$LINUX_SERIES=$LINUX_VERSION"
 	build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio
 	ccache sparse clang llvm pkg-config libcap-dev libmnl-dev libbpf-dev
 	qemu-system-x86 python3 python3-yaml python3-docutils dpkg-dev
@@ -19,24 +18,6 @@ PKGS=(
 
 [ "$(id -u)" = 0 ] || die "deps: run as root (apt-get)"
 
-# A deb-src entry derived from the machine's own apt sources, for
-# 'apt-get source iproute2'.
-srcs=/etc/apt/sources.list.d/veth-bpf-xmit-src.sources
-if [ ! -f "$srcs" ]; then
-	main=/etc/apt/sources.list.d/debian.sources
-	if [ -f "$main" ]; then
-		sed -n 's/^Types: deb$/Types: deb-src/; p' "$main" > "$srcs"
-	elif [ -f /etc/apt/sources.list ]; then
-		sed -n 's/^deb \(.*\)/deb-src \1/p' /etc/apt/sources.list |
-			sed 's/^deb-src-src/deb-src/' > "${srcs%.sources}.list"
-		srcs=${srcs%.sources}.list
-	fi
-	grep -q deb-src "$srcs" 2>/dev/null || die "deps: no apt source to derive a deb-src entry from"
-	stamp=
-else
-	stamp=$(find /var/lib/apt/lists -maxdepth 1 -name '*Sources*' -print -quit)
-fi
-
 missing=()
 for p in "${PKGS[@]}"; do
 	name=${p%%=*}
@@ -48,11 +29,9 @@ for p in "${PKGS[@]}"; do
 	esac
 done
 
-if [ ${#missing[@]} -gt 0 ] || [ -z "$stamp" ]; then
+if [ ${#missing[@]} -gt 0 ]; then
 	step "deps: apt-get update"
 	apt-get update -q
-fi
-if [ ${#missing[@]} -gt 0 ]; then
 	step "deps: install ${missing[*]}"
 	for p in "${missing[@]}"; do
 		case "$p" in *=*)

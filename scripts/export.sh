@@ -7,7 +7,7 @@ set -euo pipefail
 
 name=${1:-}
 case "$name" in
-linux) prefix="RFC PATCH v2" ;;
+linux) prefix="RFC PATCH v3" ;;
 iproute2) prefix="PATCH iproute2-next" ;;
 netlink-go) prefix="PATCH netlink" ;;
 cni-plugins) prefix="PATCH plugins" ;;

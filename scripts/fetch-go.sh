@@ -4,6 +4,7 @@
 # Usage: scripts/fetch-go.sh netlink-go|cni-plugins
 #   netlink-go:  golang-github-vishvananda-netlink $NETLINK_GO_VERSION
 #   cni-plugins: golang-github-containernetworking-plugins $CNI_PLUGINS_VERSION
+# Fetched through scripts/apt.sh (the machine's own suite's sources).
 # Where the registry serves the source package's .dsc but not its upstream
 # tarball (it happens: then apt-get source fails with a 404), the library
 # falls back to the same Go source as Debian built it: the pinned
@@ -36,7 +37,7 @@ fi
 mkdir -p "$BUILD/src"
 cd "$BUILD/src"
 log=$BUILD/src/$pkg.apt-get.log
-if apt-get source -q "$pkg=$version" > "$log" 2>&1 && [ -d "$dir" ]; then
+if "$SCRIPTS/apt.sh" source "$pkg=$version" > "$log" 2>&1 && [ -d "$dir" ]; then
 	echo "$dir"
 	exit 0
 fi

@@ -9,7 +9,7 @@ logged selftests "$@"
 src=$BUILD/linux/tools/testing/selftests
 out=$BUILD/selftests
 [ -d "$src/net" ] || die "selftests: $src missing: run 'make tree'"
-mkdir -p "$out/net" "$out/kselftest"
+mkdir -p "$out/net/lib/sh" "$out/kselftest"
 
 step "selftests: net BPF objects"
 objs=()
@@ -18,6 +18,9 @@ for c in "$src"/net/*.bpf.c; do
 done
 make -C "$src/net" OUTPUT="$out/net" "${objs[@]}" ||
 	die "selftests: building the net BPF objects failed"
+# veth.sh's and the kselftest's XDP program
+make -C "$src/net/lib" OUTPUT="$out/net/lib" "$out/net/lib/xdp_dummy.bpf.o" ||
+	die "selftests: building net/lib/xdp_dummy.bpf.o failed"
 
 step "selftests: net helper programs (veth.sh, veth_bpf_xmit.sh)"
 make -C "$src/net" OUTPUT="$out/net" "$out/net/udpgso_bench_rx" \
@@ -26,7 +29,8 @@ make -C "$src/net" OUTPUT="$out/net" "$out/net/udpgso_bench_rx" \
 
 step "selftests: stage scripts"
 cp "$src/kselftest/ktap_helpers.sh" "$out/kselftest/"
-for f in lib.sh net_helper.sh veth.sh veth_bpf_xmit.sh; do
+cp "$src/net/lib/sh/defer.sh" "$out/net/lib/sh/"
+for f in lib.sh veth.sh veth_bpf_xmit.sh; do
 	[ -f "$src/net/$f" ] || die "selftests: net/$f not found"
 	cp "$src/net/$f" "$out/net/"
 done

@@ -23,11 +23,7 @@ mkdir -p "$(dirname "$tree")"
 
 step "tree/$name: unpack pinned source"
 if [ "$name" = linux ]; then
-	tarball=/usr/src/linux-source-$LINUX_SERIES.tar.xz
-	[ -f "$tarball" ] || die "tree/linux: $tarball missing: run 'make deps'"
-	have=$(dpkg-query -W -f '${Version}' "linux-source-$LINUX_SERIES" 2>/dev/null || true)
-	[ "$have" = "$LINUX_VERSION" ] ||
-		die "tree/linux: linux-source-$LINUX_SERIES is '$have', pinned '$LINUX_VERSION': run 'make deps'"
+	tarball=$("$SCRIPTS/fetch-linux.sh")
 	tmp=$(mktemp -d "$(dirname "$tree")/.unpack.XXXXXX")
 	tar -C "$tmp" -xf "$tarball"
 	mv "$tmp/linux-source-$LINUX_SERIES" "$tree"
