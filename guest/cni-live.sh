@@ -571,8 +571,8 @@ boundary 0
 nap "$secs"
 
 if switch 1 "ip link set $hv type veth bpf-xmit on" ip -n "$NH" link set "$hv" type veth bpf-xmit on &&
-	[ "$(bpfxmit "$NH" "$hv")" = "bpf-xmit on" ] && [ "$(bpfxmit "$NP" eth0)" = "bpf-xmit on" ]; then
-	ok "switch on under traffic: ip link set $hv type veth bpf-xmit on; both ends say bpf-xmit on"
+	[ "$(bpfxmit "$NH" "$hv")" = "bpf-xmit on" ] && [ "$(bpfxmit "$NP" eth0)" = "bpf-xmit off" ]; then
+	ok "switch on under traffic: ip link set $hv type veth bpf-xmit on; $hv says bpf-xmit on, the Pod's eth0 stays off (per end)"
 else
 	not_ok "switch on under traffic: ip link set $hv type veth bpf-xmit on"
 	printf '%s\n' "$out" | diag
@@ -593,7 +593,7 @@ nap "$secs"
 if switch 5 "ip link set $hv type veth bpf-xmit off" ip -n "$NH" link set "$hv" type veth bpf-xmit off &&
 	[ "$(bpfxmit "$NH" "$hv")" = "bpf-xmit off" ] && [ "$(bpfxmit "$NP" eth0)" = "bpf-xmit off" ] &&
 	out=$(H bpftool net show dev "$hv") && grep -q 'tcx/ingress vbx_redirect' <<< "$out"; then
-	ok "switch back off under traffic: both ends say bpf-xmit off; vbx_redirect stays attached"
+	ok "switch back off under traffic: $hv says bpf-xmit off (the Pod's eth0 never was on); vbx_redirect stays attached"
 else
 	not_ok "switch back off under traffic: ip link set $hv type veth bpf-xmit off"
 fi

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The bpf-xmit stress, run by 'make stress' on the debug kernel. Traffic
 # (TCP and UDP) runs through bpf-xmit veth pairs the whole time while loops
-# flip the flag from either end, attach/replace/detach tcx programs (by
+# flip each end's flag, attach/replace/detach tcx programs (by
 # bpf_prog_attach and by bpf_link), add/remove clsact filters,
 # attach/remove XDP on the host end, move an end between netns, take links
 # down/up and change MTU, and delete/recreate a pair. Then two counted
