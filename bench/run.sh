@@ -31,9 +31,8 @@
 # time skipped): a rate is then packets per instruction budget, the inverse
 # of the per-packet CPU cost in the emulated machine, repeatable to ~1%, and
 # blind to caches, memory and true parallelism (the vCPUs take turns).
-# vm.sh has no hook for other QEMU options, so a wrapper of
-# qemu-system-x86_64 that adds them goes first in PATH. --clock host: plain
-# TCG.
+# scripts/vm.sh passes them to QEMU through vng (VM_QEMU_OPTS). --clock
+# host: plain TCG.
 #
 # --profile: instead of rates, the exact number of instructions each kernel
 # function runs per packet in udp1 runs (default: scenarios c,d, 1
@@ -143,8 +142,6 @@ mver=$(modinfo -F vermagic "$kcopy/drivers/net/veth.ko" | cut -d' ' -f1)
 [ -n "$kver" ] && [ "$kver" = "$mver" ] || # bzImage/veth.ko from two builds
 	die "bench: bzImage ($kver) and veth.ko ($mver) are from different builds: is build/kernel being rebuilt? Try again."
 
-real=$(command -v qemu-system-x86_64)
-mkdir -p "$out/qemu"
 if [ $profile = 1 ]; then
 	plugin=$("$TOP/bench/build-tbcount.sh" "$out")
 	mark=$(awk '$3 == "__x64_sys_sync" { print $1 }' "$kcopy/System.map")
@@ -152,17 +149,12 @@ if [ $profile = 1 ]; then
 	snaps=$out/profile
 	rm -rf "$snaps"
 	mkdir -p "$snaps"
-	printf '#!/bin/sh\nexec %q "$@" -plugin %q\n' "$real" "$plugin,mark=$mark,out=$snaps/snap" \
-		> "$out/qemu/qemu-system-x86_64"
-	chmod +x "$out/qemu/qemu-system-x86_64"
 	# One TCG thread (the plugin's counters are plain adds); no KASLR, so
 	# that System.map holds.
-	export PATH=$out/qemu:$PATH VM_TCG_THREAD=single VM_APPEND="nokaslr ${VM_APPEND:-}"
+	export VM_QEMU_OPTS="-plugin $plugin,mark=$mark,out=$snaps/snap" VM_TCG_THREAD=single \
+		VM_APPEND="nokaslr ${VM_APPEND:-}"
 elif [ "$clock" = icount ]; then
-	printf '#!/bin/sh\nexec %q "$@" -icount shift=%d,sleep=off\n' "$real" "$icount" \
-		> "$out/qemu/qemu-system-x86_64"
-	chmod +x "$out/qemu/qemu-system-x86_64"
-	export PATH=$out/qemu:$PATH VM_TCG_THREAD=single	# icount needs it
+	export VM_QEMU_OPTS="-icount shift=$icount,sleep=off" VM_TCG_THREAD=single	# icount needs it
 	clockdesc="icount (-icount shift=$icount,sleep=off: guest time counts instructions)"
 else
 	clockdesc="host (TCG, the guest's clock is the host's)"

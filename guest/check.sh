@@ -1,10 +1,9 @@
 #!/bin/bash
-# What 'make check' runs inside the VM: the series' kselftest (TAP of its
-# own), veth.sh as a regression guard (one TAP line from its exit status,
-# as the kselftest runner reports it), the netlink bad-input test, the
-# iproute2 and YNL checks, a stock ptp CNI plugin's Pod switched live, and
-# the Go netlink library's and the patched ptp plugin's bpf-xmit tests. The
-# host counts the results.
+# What 'make check' runs inside the VM: the series' kselftests and veth.sh
+# (a regression guard) through the kselftest runner, the netlink bad-input
+# test, the iproute2 and YNL checks, a stock ptp CNI plugin's Pod switched
+# live, and the Go netlink library's and the patched ptp plugin's bpf-xmit
+# tests. The host counts the results.
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top/build/selftests/net" || exit 1
 
@@ -24,17 +23,13 @@ tap_run() {	# name cmd...
 	rm -f "$out"
 }
 
-tap_run "selftests: net: veth_bpf_xmit.sh" ./veth_bpf_xmit.sh
-
-echo "# selftests: net: veth.sh"
-echo "1..1"
-timeout 1200 ./veth.sh 2>&1 | sed 's/^/# /'
-rc=${PIPESTATUS[0]}
-case $rc in
-0) echo "ok 1 selftests: net: veth.sh" ;;
-4) echo "ok 1 selftests: net: veth.sh # SKIP" ;;
-*) echo "not ok 1 selftests: net: veth.sh # exit=$rc" ;;
-esac
+# The kselftests through the kselftest runner, whose TAP (one line per
+# test, the test's own TAP nested under it as comments) is what counts.
+echo "# kselftest runner"
+timeout 2400 ../run_kselftest.sh -t net:tc_redirect_sk_assign.sh \
+	-t net:veth_bpf_xmit.sh -t net:veth.sh
+rc=$?
+[ $rc = 0 ] || echo "# run_kselftest.sh: exit $rc"
 
 tap_run "netlink bad input" "$top/guest/nl-badinput.py"
 tap_run "iproute2" "$top/guest/iproute2.sh"

@@ -10,6 +10,8 @@ BUILD=$TOP/build
 LINUX_SERIES=7.2
 LINUX_VERSION=7.2.13-1
 IPROUTE2_VERSION=7.2.0-1
+# The VM runner (scripts/vm.sh): virtme-ng, an Architecture: all package
+VIRTME_NG_VERSION=1.41-1
 # Go: the vishvananda/netlink library and the CNI plugins (Debian source packages)
 NETLINK_GO_VERSION=1.1.0.125.gf243826-4
 CNI_PLUGINS_VERSION=1.1.1+ds1-3

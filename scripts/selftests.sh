@@ -1,7 +1,8 @@
 #!/bin/bash
 # Build the kselftests the check runs (their BPF objects through the net
 # selftests' own bpf.mk) and stage them with their helpers in
-# build/selftests/, laid out as an installed kselftest tree.
+# build/selftests/, laid out as an installed kselftest tree: the guest runs
+# them with its run_kselftest.sh, as netdev's CI does.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 logged selftests "$@"
@@ -27,10 +28,16 @@ make -C "$src/net" OUTPUT="$out/net" "$out/net/udpgso_bench_rx" \
 	"$out/net/udpgso_bench_tx" "$out/net/veth_bpf_xmit_link" ||
 	die "selftests: building udpgso_bench_rx/tx, veth_bpf_xmit_link failed"
 
-step "selftests: stage scripts"
-cp "$src/kselftest/ktap_helpers.sh" "$out/kselftest/"
+step "selftests: stage scripts and the kselftest runner"
+cp "$src/run_kselftest.sh" "$out/"
+for f in runner.sh prefix.pl ktap_helpers.sh; do
+	cp "$src/kselftest/$f" "$out/kselftest/"
+done
+cp "$src/net/settings" "$out/net/"
+# What 'make install' would list, for the tests staged here
+printf 'net:%s\n' tc_redirect_sk_assign.sh veth_bpf_xmit.sh veth.sh > "$out/kselftest-list.txt"
 cp "$src/net/lib/sh/defer.sh" "$out/net/lib/sh/"
-for f in lib.sh veth.sh veth_bpf_xmit.sh; do
+for f in lib.sh veth.sh veth_bpf_xmit.sh tc_redirect_sk_assign.sh; do
 	[ -f "$src/net/$f" ] || die "selftests: net/$f not found"
 	cp "$src/net/$f" "$out/net/"
 done
