@@ -25,7 +25,7 @@ help:
 	@echo "  series-check  patches apply, checkpatch --strict, cover letters, veth.rst, kernel-doc, builds, gofmt"
 	@echo "  stress        debug kernel (KASAN, lockdep, ...) under churn, then the kselftest [ARGS=SECONDS]"
 	@echo "  bench         veth today vs bpf-xmit vs netkit vs the host, pod to pod [ARGS: bench/run.sh --help]"
-	@echo "  shell         interactive VM with the built ip, tc, bpftool first in PATH"
+	@echo "  shell         interactive VM (virtme-ng) with the built ip, tc, bpftool first in PATH"
 	@echo "  paths         print where the build put the kernel, ip, tc, bpftool, selftests"
 	@echo "  clean         remove build/"
 	@echo "Build steps write their output to build/logs/STEP.log and print one line each; VERBOSE=1 shows it all."

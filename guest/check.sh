@@ -26,7 +26,7 @@ tap_run() {	# name cmd...
 # The kselftests through the kselftest runner, whose TAP (one line per
 # test, the test's own TAP nested under it as comments) is what counts.
 echo "# kselftest runner"
-timeout 2400 ../run_kselftest.sh -t net:tc_redirect_sk_assign.sh \
+timeout 3600 ../run_kselftest.sh -t net:tc_redirect_sk_assign.sh \
 	-t net:veth_bpf_xmit.sh -t net:veth.sh
 rc=$?
 [ $rc = 0 ] || echo "# run_kselftest.sh: exit $rc"

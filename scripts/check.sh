@@ -22,7 +22,7 @@ step "check: VM tests"
 # guest ("Oops: int3") when static keys flip under load, and the kselftest
 # flips tracepoint and tc keys (see README).
 VM_TCG_THREAD=${VM_TCG_THREAD:-single} \
-	"$SCRIPTS/vm.sh" -t 3000 -- "$TOP/guest/check.sh" | tee "$log/vm.log"
+	"$SCRIPTS/vm.sh" -t 4200 -- "$TOP/guest/check.sh" | tee "$log/vm.log"
 vm_rc=${PIPESTATUS[0]}
 
 : > "$log/bench.log"

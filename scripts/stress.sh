@@ -1,14 +1,18 @@
 #!/bin/bash
 # make stress: build the debug kernel (config/debug.config: KASAN, lockdep,
 # PROVE_RCU, kmemleak, ...) in build/kernel-debug, boot it and run
-# guest/stress.sh, then the kselftest on the same boot. The VM runner fails
-# the run on any splat in dmesg.
-# Usage: scripts/stress.sh [SECONDS]   (default 180)
+# guest/stress.sh, then the kselftests on the same boot (all of
+# veth_bpf_xmit.sh's cases, or the named ones). The VM runner fails the run
+# on any splat in dmesg.
+# Usage: scripts/stress.sh [SECONDS [CASES]]   (default 180; CASES: names
+# from 'veth_bpf_xmit.sh -l', e.g. "tproxy_udp sk_assign_peer")
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 secs=${1:-180}
-case "$secs" in ''|*[!0-9]*) die "usage: $0 [SECONDS]" ;; esac
+cases=${2:-}
+case "$secs" in ''|*[!0-9]*) die "usage: $0 [SECONDS [CASES]]" ;; esac
+[ $# -le 2 ] || die "usage: $0 [SECONDS [CASES]]"
 export KOUT=$BUILD/kernel-debug
 start=$(date +%s)
 "$SCRIPTS/kernel.sh" "$TOP/config/base.config" "$TOP/config/debug.config"
@@ -18,4 +22,5 @@ echo "stress: debug kernel built in $(($(date +%s) - start)) s"
 # static-key patching that attach/detach churn triggers crashes the guest
 # ("Oops: int3" in patched code), with bpf-xmit off and on alike.
 VM_TCG_THREAD=single "$SCRIPTS/vm.sh" -t $((secs * 6 + 7200)) -k "$KOUT/arch/x86/boot/bzImage" -- \
-	bash -c "'$TOP/guest/stress.sh' $secs && cd '$BUILD/selftests/net' && ./veth_bpf_xmit.sh"
+	bash -c "'$TOP/guest/stress.sh' $secs && cd '$BUILD/selftests/net' &&
+		./tc_redirect_sk_assign.sh && ./veth_bpf_xmit.sh ${cases:+-t '$cases'}"
