@@ -71,7 +71,7 @@ check_list() {
 	done
 }
 
-reps= secs= scenarios= metrics= smoke=0 profile=0
+reps='' secs='' scenarios='' metrics='' smoke=0 profile=0
 clock=icount icount=2
 while [ $# -gt 0 ]; do
 	case $1 in
