@@ -23,7 +23,7 @@ help:
 	@echo "  tools         build bpftool, linked as build/bin/bpftool"
 	@echo "  cni           build the patched Go netlink library's tests and CNI ptp plugin into build/cni/"
 	@echo "  series-check  patches apply, checkpatch --strict, cover letters, veth.rst, kernel-doc, builds, gofmt"
-	@echo "  stress        debug kernel (KASAN, lockdep, ...) under churn, then the kselftest [ARGS=SECONDS]"
+	@echo "  stress        debug kernel (KASAN, lockdep, ...) under churn, then the kselftests [ARGS='SECONDS [CASES]']"
 	@echo "  bench         veth today vs bpf-xmit vs netkit vs the host, pod to pod [ARGS: bench/run.sh --help]"
 	@echo "  shell         interactive VM (virtme-ng) with the built ip, tc, bpftool first in PATH"
 	@echo "  paths         print where the build put the kernel, ip, tc, bpftool, selftests"

@@ -34,11 +34,14 @@ for f in runner.sh prefix.pl ktap_helpers.sh; do
 	cp "$src/kselftest/$f" "$out/kselftest/"
 done
 cp "$src/net/settings" "$out/net/"
-# What 'make install' would list, for the tests staged here
-printf 'net:%s\n' tc_redirect_sk_assign.sh veth_bpf_xmit.sh veth.sh > "$out/kselftest-list.txt"
 cp "$src/net/lib/sh/defer.sh" "$out/net/lib/sh/"
-for f in lib.sh veth.sh veth_bpf_xmit.sh tc_redirect_sk_assign.sh; do
+cp "$src/net/lib.sh" "$out/net/"
+# The tests the guest runs, and what 'make install' would list for them
+tests=(tc_redirect_sk_assign.sh veth_bpf_xmit.sh veth.sh)
+: > "$out/kselftest-list.txt"
+for f in "${tests[@]}"; do
 	[ -f "$src/net/$f" ] || die "selftests: net/$f not found"
 	cp "$src/net/$f" "$out/net/"
+	echo "net:$f" >> "$out/kselftest-list.txt"
 done
 echo "selftests: $out"
