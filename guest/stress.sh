@@ -20,10 +20,13 @@
 #   closes and reopens the UDP socket and TCP listener they are assigned to.
 #   Loss is expected; KASAN must stay silent (the VM runner scans dmesg).
 # - the same, through each exit that leaves hv0's receive path after the
-#   assignment (SECONDS/2 each): mirred ingress to hx1 (ifindex 4343), an
-#   ingress redirect to hx1, a peer redirect into host2, RPS queuing the
+#   assignment (SECONDS/2 each, with hv0's bpf-xmit off, then on): mirred
+#   ingress to hx1 (ifindex 4343), an ingress redirect to hx1, a peer
+#   redirect into host2. The program runs on CPU 0 (inline in the sender,
+#   or with the mode off in CPU 0's backlog: hv0's RPS map), RPS queues the
 #   packets to CPU 1 on the target. The assignment must be dropped at the
 #   exit: a socket carried past it would be used after the host closed it.
+#   With the mode off this is the kernel's path without the series.
 #
 # A debug kernel under TCG takes about a second to start a process, so the
 # loops batch their changes (ip -b, tc -b, bpftool batch): one round is
@@ -399,10 +402,12 @@ echo "stress: phase 'tproxy sockets closed under load': udp sent ${sent:-?} rece
 [ "${got:-0}" -gt 0 ] && [ "${acc:-0}" -gt 0 ] || fail=1
 
 # The exits: hx1 (4343) in host, its peer in host2 with hv0's address, so
-# that what reaches either is delivered locally, past a socket lookup
+# that what reaches either is delivered locally, past a socket lookup; hv0's
+# backlog on CPU 0, the targets' on CPU 1
 ip -n host link add hx1 index 4343 type veth peer name eth0 netns host2 &&
 	ip -n host2 addr add 192.0.2.254/24 dev eth0 &&
 	ip -n host link set hx1 up && ip -n host2 link set eth0 up &&
+	ip netns exec host sh -c 'echo 1 > /sys/class/net/hv0/queues/rx-0/rps_cpus' &&
 	ip netns exec host sh -c 'echo 2 > /sys/class/net/hx1/queues/rx-0/rps_cpus' &&
 	ip netns exec host2 sh -c 'echo 2 > /sys/class/net/eth0/queues/rx-0/rps_cpus' ||
 	fail=1
@@ -419,18 +424,21 @@ for exit in mirred ingress peer; do
 		$H tc filter add dev hv0 ingress matchall \
 			action mirred ingress redirect dev hx1 || fail=1
 	fi
-	i0=$(inline hv0)
-	tp_server 192.0.2.254 > $cnt/tp_server &
-	tp_client 192.0.2.254 > $cnt/tp_client
-	wait
+	for xmit in off on; do
+		ip -n host link set hv0 type veth bpf-xmit $xmit || fail=1
+		i0=$(inline hv0)
+		tp_server 192.0.2.254 > $cnt/tp_server &
+		tp_client 192.0.2.254 > $cnt/tp_client
+		wait
+		read -r sent tried < $cnt/tp_client
+		read -r got acc cycles < $cnt/tp_server
+		echo "stress: phase 'tproxy, then $exit' (bpf-xmit $xmit): udp sent ${sent:-?}" \
+			"to the proxy's socket ${got:-?}, tcp connects ${tried:-?} accepted ${acc:-?}," \
+			"close/reopen cycles ${cycles:-?} (inline for $(($(inline hv0) - i0)) packets)"
+		# the assignment is dropped at the exit: nothing reaches the proxy's socket
+		[ "${got:-1}" = 0 ] && [ "${acc:-1}" = 0 ] && [ "${cycles:-0}" -gt 0 ] || fail=1
+	done
 	[ $exit = mirred ] && $H tc qdisc del dev hv0 clsact
-	read -r sent tried < $cnt/tp_client
-	read -r got acc cycles < $cnt/tp_server
-	echo "stress: phase 'tproxy, then $exit': udp sent ${sent:-?} to the proxy's socket ${got:-?}," \
-		"tcp connects ${tried:-?} accepted ${acc:-?}, close/reopen cycles ${cycles:-?}" \
-		"(inline for $(($(inline hv0) - i0)) packets)"
-	# the assignment is dropped at the exit: nothing reaches the proxy's socket
-	[ "${got:-1}" = 0 ] && [ "${acc:-1}" = 0 ] && [ "${cycles:-0}" -gt 0 ] || fail=1
 done
 secs=$all
 
