@@ -15,20 +15,12 @@
 #   the delayed-ACK timer transmits with the socket locked, and the held
 #   write would come back to that socket inline). STRESS_CROSS_XMIT=off
 #   turns bpf-xmit off on these pairs (on a kernel where they deadlock).
-# - tproxy sockets closed under load: bpf_sk_assign() on hv0, inline in the
-#   pod's sender on CPU 0, while RPS queues the packets to CPU 1 and the host
-#   closes and reopens the UDP socket and TCP listener they are assigned to.
-#   Loss is expected; KASAN must stay silent (the VM runner scans dmesg).
-# - the same, through each exit that leaves hv0's receive path after the
-#   assignment (SECONDS/2 each, with hv0's bpf-xmit off, then on): mirred
-#   ingress to hx1 (ifindex 4343), an ingress redirect to hx1, a peer
-#   redirect into host2. The program runs on CPU 0 (inline in the sender,
-#   or with the mode off in CPU 0's backlog: hv0's RPS map), RPS queues the
-#   packets to CPU 1 on the target. The assignment must be dropped at the
-#   exit: a socket carried past it would be used after the host closed it.
-#   With the mode off this is the kernel's path without the series.
+# - guest/stress-tproxy.sh: bpf_sk_assign() inline while RPS queues the
+#   packets to the other CPU and the host closes and reopens the assigned
+#   sockets, then the same through each exit that leaves the receive path
+#   after the assignment, with the mode off and on.
 #
-# A debug kernel under TCG takes about a second to start a process, so the
+# A debug kernel under TCG takes a second or more to start a process, so the
 # loops batch their changes (ip -b, tc -b, bpftool batch): one round is
 # ROUND changes of each kind from one process, and the counts are changes.
 # Usage: guest/stress.sh [SECONDS]
@@ -337,110 +329,8 @@ echo "stress: phase 'cross-connected pods' (bpf-xmit $xmit): tcp bulk" \
 	"(the programs ran inline for $(($(inline hxa) + $(inline hxb))) packets)"
 [ $match = yes ] && [ "${rounds:-0}" -gt 0 ] && [ "$a_err" = none ] && [ "$b_err" = none ] || fail=1
 
-tp_server() {	# addr: for $secs s, open a TCP listener and a UDP socket on
-	# addr port 1234, take what comes for 20 ms, close both, sleep 5 ms,
-	# again. Prints "DATAGRAMS ACCEPTED CYCLES"
-	ip netns exec host python3 -c '
-import select, socket, sys, time
-addr = (sys.argv[1], 1234); end = time.time() + int(sys.argv[2])
-got = acc = cycles = 0
-while time.time() < end:
-	t = socket.create_server(addr)
-	u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(addr)
-	t.setblocking(False); u.setblocking(False)
-	stop = time.time() + 0.02
-	while (left := stop - time.time()) > 0:
-		for s in select.select([t, u], [], [], left)[0]:
-			try:
-				if s is u:
-					u.recv(64); got += 1
-				else:
-					t.accept()[0].close(); acc += 1
-			except BlockingIOError:
-				pass
-	t.close(); u.close(); cycles += 1
-	time.sleep(0.005)
-print(got, acc, cycles)' "$1" "$secs"
-}
-tp_client() {	# addr: for $secs s from CPU 0 of pod, UDP datagrams and
-	# nonblocking TCP connects to addr port 4321. Prints "DATAGRAMS CONNECTS"
-	ip netns exec pod taskset -c 0 python3 -c '
-import socket, struct, sys, time
-dst = (sys.argv[1], 4321); end = time.time() + int(sys.argv[2])
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-conns = []; sent = tried = 0
-while time.time() < end:
-	for _ in range(8):
-		try:
-			u.sendto(b"x", dst); sent += 1
-		except OSError:
-			pass
-	c = socket.socket(); c.setblocking(False)
-	c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-	c.connect_ex(dst); tried += 1
-	conns.append(c)
-	if len(conns) > 16:
-		conns.pop(0).close()	# a reset, leaving no TIME_WAIT
-	time.sleep(0.002)
-print(sent, tried)' "$1" "$secs"
-}
-# vbx_sk_assign replaces vbx_pass on hv0; RPS queues what it assigns in the
-# sender (on CPU 0) to CPU 1's backlog
-printf '%s\n' "net detach tcx_ingress dev hv0" \
-	"net attach tcx_ingress pinned $pin/vbx_sk_assign dev hv0" > $cnt/tp.batch
-$H bpftool batch file $cnt/tp.batch >/dev/null || fail=1
-ip netns exec host sh -c 'echo 2 > /sys/class/net/hv0/queues/rx-0/rps_cpus' || fail=1
-i0=$(inline hv0)
-tp_server 192.0.2.254 > $cnt/tp_server &
-tp_client 192.0.2.254 > $cnt/tp_client
-wait
-read -r sent tried < $cnt/tp_client
-read -r got acc cycles < $cnt/tp_server
-echo "stress: phase 'tproxy sockets closed under load': udp sent ${sent:-?} received ${got:-?}," \
-	"tcp connects ${tried:-?} accepted ${acc:-?}, socket close/reopen cycles ${cycles:-?}" \
-	"(the program ran inline for $(($(inline hv0) - i0)) packets)"
-[ "${got:-0}" -gt 0 ] && [ "${acc:-0}" -gt 0 ] || fail=1
-
-# The exits: hx1 (4343) in host, its peer in host2 with hv0's address, so
-# that what reaches either is delivered locally, past a socket lookup; hv0's
-# backlog on CPU 0, the targets' on CPU 1
-ip -n host link add hx1 index 4343 type veth peer name eth0 netns host2 &&
-	ip -n host2 addr add 192.0.2.254/24 dev eth0 &&
-	ip -n host link set hx1 up && ip -n host2 link set eth0 up &&
-	ip netns exec host sh -c 'echo 1 > /sys/class/net/hv0/queues/rx-0/rps_cpus' &&
-	ip netns exec host sh -c 'echo 2 > /sys/class/net/hx1/queues/rx-0/rps_cpus' &&
-	ip netns exec host2 sh -c 'echo 2 > /sys/class/net/eth0/queues/rx-0/rps_cpus' ||
-	fail=1
-all=$secs
-secs=$(((all + 1) / 2))
-for exit in mirred ingress peer; do
-	prog=vbx_sk_assign_$exit
-	[ $exit = mirred ] && prog=vbx_sk_assign_next
-	printf '%s\n' "net detach tcx_ingress dev hv0" \
-		"net attach tcx_ingress pinned $pin/$prog dev hv0" > $cnt/tp.batch
-	$H bpftool batch file $cnt/tp.batch >/dev/null || fail=1
-	if [ $exit = mirred ]; then
-		$H tc qdisc add dev hv0 clsact &&
-		$H tc filter add dev hv0 ingress matchall \
-			action mirred ingress redirect dev hx1 || fail=1
-	fi
-	for xmit in off on; do
-		ip -n host link set hv0 type veth bpf-xmit $xmit || fail=1
-		i0=$(inline hv0)
-		tp_server 192.0.2.254 > $cnt/tp_server &
-		tp_client 192.0.2.254 > $cnt/tp_client
-		wait
-		read -r sent tried < $cnt/tp_client
-		read -r got acc cycles < $cnt/tp_server
-		echo "stress: phase 'tproxy, then $exit' (bpf-xmit $xmit): udp sent ${sent:-?}" \
-			"to the proxy's socket ${got:-?}, tcp connects ${tried:-?} accepted ${acc:-?}," \
-			"close/reopen cycles ${cycles:-?} (inline for $(($(inline hv0) - i0)) packets)"
-		# the assignment is dropped at the exit: nothing reaches the proxy's socket
-		[ "${got:-1}" = 0 ] && [ "${acc:-1}" = 0 ] && [ "${cycles:-0}" -gt 0 ] || fail=1
-	done
-	[ $exit = mirred ] && $H tc qdisc del dev hv0 clsact
-done
-secs=$all
+# The bpf_sk_assign() phases, on pairs of their own
+"$top/guest/stress-tproxy.sh" "$secs" || fail=1
 
 kml=/sys/kernel/debug/kmemleak
 if [ -w $kml ]; then
