@@ -96,43 +96,7 @@ done
 wait $qpid || rc=$?
 elapsed=$(($(date +%s) - start))
 
-# Keep the last run's logs (atomically: runs may overlap).
-for f in console dmesg; do
-	src=$share/$f.txt
-	if [ -f "$src" ]; then
-		cp "$src" "$BUILD/vm/.last-$f.$$" && mv -f "$BUILD/vm/.last-$f.$$" "$BUILD/vm/last-$f.txt"
-	else
-		rm -f "$BUILD/vm/last-$f.txt"
-	fi
-done
-
-if [ ! -f "$share/status" ]; then
-	if [ $rc = 124 ] || [ $rc = 137 ]; then
-		why="vm-qemu: guest timed out after $timeout_s s"
-	else
-		why="vm-qemu: guest did not finish (panic or timeout) after $elapsed s (qemu exit $rc)"
-	fi
-	{
-		echo "$why"
-		if [ -s "$console" ]; then
-			echo "vm-qemu: last console lines ($BUILD/vm/last-console.txt):"
-			tail -n 30 "$console" | tr -d '\r' | sed 's/^/  | /'
-			echo "$why"
-		fi
-	} >&2
-	exit 1
-fi
-[ $rc = 0 ] || echo "vm-qemu: warning: qemu exited with status $rc" >&2
-status=$(cat "$share/status")
-[[ "$status" =~ ^[0-9]+$ ]] || die "vm-qemu: bad guest exit status '$status'"
-
-[ -f "$share/dmesg.txt" ] || die "vm-qemu: the guest saved no dmesg"
-if ! splats=$("$SCRIPTS/splat-scan.sh" "$share/dmesg.txt"); then
-	{
-		echo "vm-qemu: kernel splat in dmesg ($BUILD/vm/last-dmesg.txt):"
-		printf '%s\n' "$splats" | sed 's/^/  | /'
-		echo "vm-qemu: kernel splat in dmesg (guest command exit status $status)"
-	} >&2
-	exit 1
-fi
-exit "$status"
+[ $rc = 0 ] || [ ! -f "$share/status" ] || echo "vm-qemu: warning: qemu exited with status $rc" >&2
+status=0
+"$SCRIPTS/vm-result.sh" vm-qemu "$share" "$rc" "$timeout_s" "$elapsed" || status=$?
+exit $status

@@ -137,49 +137,6 @@ else
 fi
 elapsed=$(($(date +%s) - start))
 
-# Keep the last run's logs (atomically: runs may overlap).
-for f in console dmesg; do
-	src=$share/$f.txt
-	if [ -f "$src" ]; then
-		cp "$src" "$BUILD/vm/.last-$f.$$" && mv -f "$BUILD/vm/.last-$f.$$" "$BUILD/vm/last-$f.txt"
-	else
-		rm -f "$BUILD/vm/last-$f.txt"
-	fi
-done
-
-if [ ! -f "$share/status" ]; then
-	[ $interactive = 1 ] && [ "$rc" = 0 ] && ! grep -qE 'Kernel panic|Oops|BUG:' "$console" 2>/dev/null &&
-		{ echo "vm: QEMU quit before the guest powered off" >&2; exit 1; }
-	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-		why="vm: guest timed out after $timeout_s s"
-	else
-		why="vm: guest did not finish (panic or timeout) after $elapsed s (vng exit $rc)"
-	fi
-	{
-		echo "$why"
-		if [ -s "$console" ]; then
-			echo "vm: last console lines ($BUILD/vm/last-console.txt):"
-			tail -n 30 "$console" | tr -d '\r' | sed 's/^/  | /'
-			if grep -qE 'Kernel panic|Oops|BUG:' "$console"; then
-				echo "vm: kernel panic:"
-				tr -d '\r' < "$console" |
-					grep -E 'Kernel panic|Oops|BUG:|kernel BUG|RIP:|Comm:' |
-					head -n 10 | sed 's/^/  | /'
-			fi
-			echo "$why"
-		fi
-	} >&2
-	exit 1
-fi
-status=$(cat "$share/status")
-[[ "$status" =~ ^[0-9]+$ ]] || die "vm: bad guest exit status '$status'"
-
-if ! splats=$("$SCRIPTS/splat-scan.sh" "$share/dmesg.txt"); then
-	{
-		echo "vm: kernel splat in dmesg ($BUILD/vm/last-dmesg.txt):"
-		printf '%s\n' "$splats" | sed 's/^/  | /'
-		echo "vm: kernel splat in dmesg (guest command exit status $status)"
-	} >&2
-	exit 1
-fi
-exit "$status"
+status=0
+"$SCRIPTS/vm-result.sh" vm "$share" "$rc" "$timeout_s" "$elapsed" || status=$?
+exit $status
