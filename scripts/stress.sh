@@ -24,11 +24,13 @@ echo "stress: debug kernel built in $(($(date +%s) - start)) s"
 # attach/detach churn triggers crashes the guest ("Oops: int3" in patched
 # code), with bpf-xmit off and on alike. pci=noacpi: the debug kernel's ACPI
 # interpreter runs past its 30 s loop limit on each PCI device's _PRT
-# (AE_AML_LOOP_TIMEOUT). kasan_multi_shot: every KASAN report, not just the
-# first; 7.2 sometimes reports one at 0.007 s of the boot (a
-# wild-memory-access in rcu_is_watching() from an interrupt taken in
-# identify_cpu(), before any code of the series runs).
-VM_TCG_THREAD=single VM_APPEND="pci=noacpi kasan_multi_shot ${VM_APPEND:-}" \
+# (AE_AML_LOOP_TIMEOUT). no5lvl: -cpu max has LA57, and identify_cpu()
+# clears boot_cpu_data's capabilities before it reads them again; an
+# interrupt in that window sees 4-level KASAN_SHADOW_START bounds while the
+# direct map is 5-level, and KASAN calls its every access a
+# wild-memory-access (before any code of the series runs). kasan_multi_shot:
+# every KASAN report, not just the first.
+VM_TCG_THREAD=single VM_APPEND="pci=noacpi no5lvl kasan_multi_shot ${VM_APPEND:-}" \
 	"$SCRIPTS/vm-qemu.sh" -t $((secs * 6 + 7200)) -k "$KOUT/arch/x86/boot/bzImage" -- \
 	bash -c "'$TOP/guest/stress.sh' $secs && cd '$BUILD/selftests/net' &&
 		./tc_redirect_sk_assign.sh && ./veth_bpf_xmit.sh ${cases:+-t '$cases'}"
