@@ -16,8 +16,15 @@
 #   packets to CPU 1 on the target. The assignment must be dropped at the
 #   exit: nothing reaches the proxy's sockets. With the mode off this is
 #   the kernel's path without the series.
+# After each phase, the same exit with the race made certain ('stall', on a
+# kernel booted with thread_backlog_napi, as make stress does): CPU 1's
+# backlog thread is kept off its CPU by a SCHED_FIFO loop while the pod
+# sends, the proxy's sockets are closed and two RCU grace periods pass
+# (membarrier(MEMBARRIER_CMD_GLOBAL) is synchronize_rcu()), so an
+# unreferenced socket in a waiting packet is freed memory when the loop
+# ends and the backlog runs.
 # KASAN must stay silent (the VM runner scans dmesg).
-# Usage: guest/stress-tproxy.sh [SECONDS]
+# Usage: guest/stress-tproxy.sh [SECONDS]   (0: the stall phases only)
 set -u
 secs=${1:-60}
 case "$secs" in ''|*[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;; esac
@@ -48,6 +55,8 @@ for ns in tp-pod tp-host2; do
 	printf '%s\n' "addr add $a/24 dev eth0" "link set eth0 up" "link set lo up" |
 		ip -n $ns -b - || fail=1
 done
+# no ARP: a stall must not hold the resolution of the address it sends to
+ip -n tp-pod neigh add 192.0.2.254 lladdr $mac dev eth0 nud permanent || fail=1
 mkdir -p $pin
 bpftool prog loadall "$obj" $pin type classifier pinmaps $pin || fail=1
 xc_open tproxy || { echo "stress: cannot count netif_ingress_xmit events (CONFIG_HIST_TRIGGERS?)"; exit 1; }
@@ -120,10 +129,84 @@ run() {		# label: one run of the server and the client; sets sent tried
 		"(inline for $(($(inline) - i0)) packets)"
 }
 
+stall() {	# label XMIT: the pod sends 32 datagrams and 8 SYNs while CPU 1's
+	# backlog cannot run; the sockets they are assigned are freed before it
+	# runs. Fails if CPU 1 received a packet before that; prints the
+	# packets CPU 1 received after (sets after). XMIT: bpf-xmit of hv0
+	local out held
+	after=
+	if ! grep -qw thread_backlog_napi /proc/cmdline; then
+		echo "stress: phase '$1 (stall)' skipped: no thread_backlog_napi"
+		return
+	fi
+	out=$(taskset -c 0 python3 -c '
+import ctypes, os, signal, socket, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+def enter(ns):	# the next sockets are made in netns ns
+	with open("/run/netns/" + ns) as f:
+		if libc.setns(f.fileno(), 0x40000000):	# CLONE_NEWNET
+			raise OSError(ctypes.get_errno(), "setns " + ns)
+def processed(cpu):	# packets the receive path took on cpu so far
+	with open("/proc/net/softnet_stat") as f:
+		return int(f.readlines()[cpu].split()[0], 16)
+fair = "/sys/kernel/debug/sched/fair_server/cpu1/runtime"
+addr = ("192.0.2.254", 1234); dst = ("192.0.2.254", 4321)
+with open(fair) as f:	# off: it would run the fair threads of CPU 1
+	runtime = f.read().strip()	# after 950 ms at most
+with open(fair, "w") as f:
+	f.write("0")
+try:
+	hog = os.fork()
+	if hog == 0:
+		os.sched_setaffinity(0, {1})
+		os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
+		end = time.monotonic() + 30
+		while time.monotonic() < end:
+			pass
+		os._exit(0)
+	time.sleep(0.2)
+	enter("tp-host")	# after the fork: only this process has them
+	t = socket.create_server(addr)
+	u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(addr)
+	enter("tp-pod")
+	p0, q0 = processed(1), processed(0)
+	c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	for _ in range(32):
+		c.sendto(b"x", dst)
+	syns = [socket.socket() for _ in range(8)]
+	for s in syns:
+		s.setblocking(False); s.connect_ex(dst)
+	end = time.monotonic() + 10	# bpf-xmit off: the program runs in
+	while sys.argv[1] == "off" and processed(0) - q0 < 40 and \
+	      time.monotonic() < end:	# the backlog of CPU 0
+		time.sleep(0.1)
+	t.close(); u.close()
+	for _ in range(2):
+		if libc.syscall(324, 1, 0, 0):	# membarrier(MEMBARRIER_CMD_GLOBAL)
+			raise OSError(ctypes.get_errno(), "membarrier")
+	held = processed(1) - p0
+	os.kill(hog, signal.SIGKILL); os.waitpid(hog, 0)
+finally:
+	with open(fair, "w") as f:
+		f.write(runtime)
+end = time.monotonic() + 10
+while processed(1) - p0 < 40 and time.monotonic() < end:
+	time.sleep(0.1)
+print(held, processed(1) - p0 - held)' "$2")
+	read -r held after <<< "$out"
+	echo "stress: phase '$1 (stall)': CPU 1 received ${held:-?} packets before the" \
+		"sockets were freed, ${after:-?} after"
+	[ "${held:-1}" = 0 ] || fail=1
+}
+
 attach vbx_sk_assign || fail=1
 rps tp-host hv0 2 || fail=1
-run "tproxy sockets closed under load (bpf-xmit on)"
-[ "${got:-0}" -gt 0 ] && [ "${acc:-0}" -gt 0 ] || fail=1
+if [ "$secs" -gt 0 ]; then
+	run "tproxy sockets closed under load (bpf-xmit on)"
+	[ "${got:-0}" -gt 0 ] && [ "${acc:-0}" -gt 0 ] || fail=1
+fi
+stall "tproxy (bpf-xmit on)" on
+[ -z "$after" ] || [ "$after" -ge 40 ] || fail=1
 
 rps tp-host hv0 1 && rps tp-host hx1 2 && rps tp-host2 eth0 2 || fail=1
 all=$secs
@@ -139,9 +222,18 @@ for exit in mirred ingress peer; do
 	fi
 	for xmit in off on; do
 		ip -n tp-host link set hv0 type veth bpf-xmit $xmit || fail=1
-		run "tproxy, then $exit (bpf-xmit $xmit)"
-		# the assignment is dropped at the exit: nothing reaches the proxy's socket
-		[ "${got:-1}" = 0 ] && [ "${acc:-1}" = 0 ] && [ "${cycles:-0}" -gt 0 ] || fail=1
+		if [ "$secs" -gt 0 ]; then
+			run "tproxy, then $exit (bpf-xmit $xmit)"
+			# the assignment is dropped at the exit: nothing
+			# reaches the proxy's socket
+			[ "${got:-1}" = 0 ] && [ "${acc:-1}" = 0 ] &&
+				[ "${cycles:-0}" -gt 0 ] || fail=1
+		fi
+		stall "tproxy, then $exit (bpf-xmit $xmit)" $xmit
+		# all 40 waited on CPU 1, but for a peer redirect on the
+		# kernel's path, which the target receives in the same softirq
+		[ -z "$after" ] || [ "$exit $xmit" = "peer off" ] ||
+			[ "$after" -ge 40 ] || fail=1
 	done
 	[ $exit = mirred ] && $H tc qdisc del dev hv0 clsact
 done

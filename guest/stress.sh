@@ -18,7 +18,9 @@
 # - guest/stress-tproxy.sh: bpf_sk_assign() inline while RPS queues the
 #   packets to the other CPU and the host closes and reopens the assigned
 #   sockets, then the same through each exit that leaves the receive path
-#   after the assignment, with the mode off and on.
+#   after the assignment, with the mode off and on; each followed by a
+#   stall that holds the packets in CPU 1's backlog until the sockets are
+#   freed (on a kernel booted with thread_backlog_napi).
 #
 # A debug kernel under TCG takes a second or more to start a process, so the
 # loops batch their changes (ip -b, tc -b, bpftool batch): one round is

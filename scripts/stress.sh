@@ -29,8 +29,12 @@ echo "stress: debug kernel built in $(($(date +%s) - start)) s"
 # interrupt in that window sees 4-level KASAN_SHADOW_START bounds while the
 # direct map is 5-level, and KASAN calls its every access a
 # wild-memory-access (before any code of the series runs). kasan_multi_shot:
-# every KASAN report, not just the first.
-VM_TCG_THREAD=single VM_APPEND="pci=noacpi no5lvl kasan_multi_shot ${VM_APPEND:-}" \
+# every KASAN report, not just the first. thread_backlog_napi: each CPU's
+# backlog runs in a thread of its own (as on PREEMPT_RT), which
+# guest/stress-tproxy.sh keeps off its CPU to let packets wait across an RCU
+# grace period.
+VM_TCG_THREAD=single \
+VM_APPEND="pci=noacpi no5lvl kasan_multi_shot thread_backlog_napi ${VM_APPEND:-}" \
 	"$SCRIPTS/vm-qemu.sh" -t $((secs * 6 + 7200)) -k "$KOUT/arch/x86/boot/bzImage" -- \
 	bash -c "'$TOP/guest/stress.sh' $secs && cd '$BUILD/selftests/net' &&
 		./tc_redirect_sk_assign.sh && ./veth_bpf_xmit.sh ${cases:+-t '$cases'}"
