@@ -155,15 +155,19 @@ with open(fair) as f:	# off: it would run the fair threads of CPU 1
 	runtime = f.read().strip()	# after 950 ms at most
 with open(fair, "w") as f:
 	f.write("0")
+hog = -1
 try:
 	hog = os.fork()
 	if hog == 0:
-		os.sched_setaffinity(0, {1})
-		os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
-		end = time.monotonic() + 30
-		while time.monotonic() < end:
-			pass
-		os._exit(0)
+		try:
+			os.sched_setaffinity(0, {1})
+			os.sched_setscheduler(0, os.SCHED_FIFO,
+					      os.sched_param(1))
+			end = time.monotonic() + 30
+			while time.monotonic() < end:
+				pass
+		finally:
+			os._exit(0)
 	time.sleep(0.2)
 	enter("tp-host")	# after the fork: only this process has them
 	t = socket.create_server(addr)
@@ -185,8 +189,9 @@ try:
 		if libc.syscall(324, 1, 0, 0):	# membarrier(MEMBARRIER_CMD_GLOBAL)
 			raise OSError(ctypes.get_errno(), "membarrier")
 	held = processed(1) - p0
-	os.kill(hog, signal.SIGKILL); os.waitpid(hog, 0)
 finally:
+	if hog > 0:	# also when this fails: the loop must not outlive it
+		os.kill(hog, signal.SIGKILL); os.waitpid(hog, 0)
 	with open(fair, "w") as f:
 		f.write(runtime)
 end = time.monotonic() + 10
