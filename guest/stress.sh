@@ -106,17 +106,20 @@ print(i)' "$2" "$3" "$4" "$cnt/$5"
 wait_for() {	# file
 	while [ ! -e "$1" ]; do sleep 0.2; done
 }
-loop() {	# name changes-per-round cmd...: run until the deadline, count the
-	# changes of the rounds that succeeded, and the rounds that failed
+loop() {	# name changes-per-round cmd...: run rounds until the deadline,
+	# one at least (a debug guest can take longer than a short SECONDS to
+	# start the loops), count the changes of the rounds that succeeded, and
+	# the rounds that failed
 	local name=$1 per=$2 n=0 f=0
 	shift 2
-	while [ "$(date +%s)" -lt "$end" ]; do
+	while :; do
 		if "$@" >/dev/null 2>$cnt/$name.err; then
 			n=$((n + per))
 		else
 			f=$((f + 1))
 			[ -s $cnt/$name.first ] || cp $cnt/$name.err $cnt/$name.first
 		fi
+		[ "$(date +%s)" -lt "$end" ] || break
 	done
 	echo $n > $cnt/$name
 	echo $f > $cnt/$name.failed
