@@ -29,19 +29,22 @@ make -C "$src/net" OUTPUT="$out/net" "$out/net/udpgso_bench_rx" \
 	die "selftests: building udpgso_bench_rx/tx, veth_bpf_xmit_link failed"
 
 step "selftests: stage scripts and the kselftest runner"
-cp "$src/run_kselftest.sh" "$out/"
+# A new file, not one rewritten in place: bash reads a script as it runs
+# it, so a guest still running the old one (make stress) keeps it intact.
+stage() { cp --remove-destination "$@"; }
+stage "$src/run_kselftest.sh" "$out/"
 for f in runner.sh prefix.pl ktap_helpers.sh; do
-	cp "$src/kselftest/$f" "$out/kselftest/"
+	stage "$src/kselftest/$f" "$out/kselftest/"
 done
-cp "$src/net/settings" "$out/net/"
-cp "$src/net/lib/sh/defer.sh" "$out/net/lib/sh/"
-cp "$src/net/lib.sh" "$out/net/"
+stage "$src/net/settings" "$out/net/"
+stage "$src/net/lib/sh/defer.sh" "$out/net/lib/sh/"
+stage "$src/net/lib.sh" "$out/net/"
 # The tests the guest runs, and what 'make install' would list for them
 tests=(tc_redirect_sk_assign.sh veth_bpf_xmit.sh veth.sh)
 : > "$out/kselftest-list.txt"
 for f in "${tests[@]}"; do
 	[ -f "$src/net/$f" ] || die "selftests: net/$f not found"
-	cp "$src/net/$f" "$out/net/"
+	stage "$src/net/$f" "$out/net/"
 	echo "net:$f" >> "$out/kselftest-list.txt"
 done
 echo "selftests: $out"
