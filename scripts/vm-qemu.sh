@@ -72,7 +72,13 @@ echo >> "$share/cmd"
 
 console=$share/console.txt
 append="console=ttyS0 loglevel=4 panic=-1 root=/dev/root rootfstype=9p"
-append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000 ro"
+# cache=loose: the guest caches the read-only root's lookups, attributes
+# and pages. Without it every exec walks its binary, libraries and (for
+# python) each module over 9p: on the debug kernel under TCG, python3 -c
+# pass took 27 s and `ip link show` 6.8 s; with it, 3.6 s and 1.4 s. The
+# host must not change files the guest uses while it runs (it would not
+# see the change); the results share is mounted without a cache.
+append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
 append+=" init=$TOP/guest/init.sh VM_SHARE=$share ${VM_APPEND:-}"
 qemu=(qemu-system-x86_64 -accel "tcg,thread=$VM_TCG_THREAD" -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-2G}"
 	-nodefaults -display none -no-reboot
